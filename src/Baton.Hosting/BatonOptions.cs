@@ -1,0 +1,62 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Baton.Hosting;
+
+/// <summary>
+/// Every setting of a Baton silo, bound from the <c>Baton</c> configuration section
+/// (environment: <c>Baton__*</c>). The HTTP address follows ASP.NET Core's own <c>--urls</c>.
+/// </summary>
+public sealed class BatonOptions
+{
+    public const string Section = "Baton";
+
+    /// <summary>PostgreSQL connection string. Absent means dev mode (everything in memory).</summary>
+    public string? Postgres { get; set; }
+
+    [Required, RegularExpression(@"^[A-Za-z0-9._-]{1,100}$", ErrorMessage = "Baton:ClusterId must be 1-100 letters, digits, '.', '_' or '-'.")]
+    public string ClusterId { get; set; } = "baton";
+
+    [Required, RegularExpression(@"^[A-Za-z0-9._-]{1,100}$", ErrorMessage = "Baton:ServiceId must be 1-100 letters, digits, '.', '_' or '-'.")]
+    public string ServiceId { get; set; } = "baton";
+
+    [Range(1, 65535, ErrorMessage = "Baton:SiloPort must be between 1 and 65535.")]
+    public int SiloPort { get; set; } = 11111;
+
+    [Range(1, 65535, ErrorMessage = "Baton:GatewayPort must be between 1 and 65535.")]
+    public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>The IP address or host name other silos and clients use to reach this silo.
+    /// Unset: 127.0.0.1 in dev mode, this machine's host name in Postgres mode.</summary>
+    public string? AdvertisedAddress { get; set; }
+
+    /// <summary>Gateways a client connects to, as <c>host:port</c> (dev mode clients; Postgres-mode
+    /// clients discover gateways from the membership table).</summary>
+    public List<string> Gateways { get; set; } = [];
+
+    /// <summary>Keys accepted by the HTTP API as <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
+    public List<ApiKeyOptions> ApiKeys { get; set; } = [];
+
+    public bool IsPostgres => !string.IsNullOrWhiteSpace(Postgres);
+
+    public string Mode => IsPostgres ? "postgres" : "dev";
+}
+
+public sealed class ApiKeyOptions
+{
+    public string Key { get; set; } = "";
+
+    public string Principal { get; set; } = "";
+
+    public List<string> Roles { get; set; } = [];
+
+    public override string ToString() => $"ApiKey({Principal}, key hidden)";
+}
+
+public static class BatonRoles
+{
+    public const string Agent = "agent";
+    public const string Reviewer = "reviewer";
+    public const string Admin = "admin";
+
+    public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Agent, Reviewer, Admin };
+}
