@@ -1,22 +1,14 @@
-using Baton.Api;
 using Baton.Hosting;
-using Orleans.Dashboard;
+using Baton.Silo;
 
 try
 {
-    var builder = WebApplication.CreateBuilder(args);
-    var baton = builder.AddBatonOptions();
-    builder.UseOrleans(silo => silo.AddBaton(baton));
-    builder.AddBatonApi(baton);
-
-    var app = builder.Build();
-    app.MapBatonApi();
-    app.MapOrleansDashboard("/dashboard");
-    await app.RunAsync();
+    await SiloApp.Build(args).RunAsync();
     return 0;
 }
 catch (Exception ex)
 {
+    // One line that names the setting and the cause; the logs above hold the details.
     Console.Error.WriteLine(BatonStartupException.Describe(ex));
     return 1;
 }
