@@ -1,0 +1,63 @@
+using Baton.Client;
+using Baton.Hosting;
+using Microsoft.Extensions.Configuration;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+
+namespace Baton.Tests.Infrastructure;
+
+/// <summary>
+/// A real multi-silo Orleans cluster (TestingHost, in process) in Postgres mode: ADO.NET
+/// clustering, grain storage and reminders on a throwaway database, with failure detection
+/// tuned so a killed silo is declared dead within seconds.
+/// </summary>
+public static class PostgresCluster
+{
+    private const string ConnectionKey = "Baton:Postgres";
+
+    public static async Task<TestCluster> StartAsync(string connectionString, int silos, string? serviceId = null)
+    {
+        var builder = new TestClusterBuilder((short)silos);
+        builder.Options.ServiceId = serviceId ?? "svc-" + Guid.NewGuid().ToString("N")[..8];
+        builder.Options.UseTestClusterMembership = false;
+        builder.Properties[ConnectionKey] = connectionString;
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        builder.AddClientBuilderConfigurator<ClientConfigurator>();
+
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    private static BatonOptions Options(IConfiguration configuration)
+    {
+        var test = configuration.GetTestClusterOptions();
+        return new BatonOptions { Postgres = configuration[ConnectionKey], ClusterId = test.ClusterId, ServiceId = test.ServiceId };
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            silo.AddBatonServices(Options(silo.Configuration));
+            silo.Configure<ReminderOptions>(r => r.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(1);
+                o.NumMissedProbesLimit = 2;
+                o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+            });
+        }
+    }
+
+    private sealed class ClientConfigurator : IClientBuilderConfigurator
+    {
+        public void Configure(IConfiguration configuration, IClientBuilder client)
+        {
+            var options = Options(configuration);
+            client.UseBaton(new BatonClientOptions { Postgres = options.Postgres, ClusterId = options.ClusterId, ServiceId = options.ServiceId });
+        }
+    }
+}
