@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Baton.Api;
 using Baton.Hosting;
 using Microsoft.Extensions.Configuration;
 using Npgsql;
@@ -22,8 +23,8 @@ public sealed class DeploymentFilesTests
     // deployment's own choice and must be the same in every file.
     private const int HttpPort = 8080;
 
-    // TODO: reference Baton.Api.HealthEndpoint.Path once the API defines it.
-    private const string HealthPath = "/healthz";
+    // The path the API maps; probes that ask elsewhere would fail every pod.
+    private const string HealthPath = HealthEndpoint.Path;
 
     private static readonly BatonOptions Defaults = new();
 
