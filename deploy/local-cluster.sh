@@ -158,7 +158,7 @@ wait_healthy() {
     for ((n = 1; n <= SILOS; n++)); do
       # kill -0, not live_silo_pid: a silo just started may not have exec'd dotnet yet.
       if ! kill -0 "$(<"$STATE/silo$n.pid")" 2>/dev/null; then
-        log "silo$n exited; last lines of its log:"
+        log "silo$n exited; last lines of its log:" >&2
         tail -n 30 "$STATE/silo$n.log" >&2 || true
         return 1
       fi
@@ -167,9 +167,9 @@ wait_healthy() {
     ((pending)) || return 0
     if ((SECONDS >= deadline)); then
       for ((n = 1; n <= SILOS; n++)); do
-        log "silo$n: /healthz $(health_code "$n")"
+        log "silo$n: /healthz $(health_code "$n")" >&2
       done
-      log "silos not healthy after ${HEALTH_TIMEOUT}s; see $STATE/silo*.log"
+      log "silos not healthy after ${HEALTH_TIMEOUT}s; see $STATE/silo*.log" >&2
       return 1
     fi
     sleep 1
@@ -199,7 +199,7 @@ cmd_up() {
   rm -f "$STATE"/silo*.log
 
   # From here on a failure tears down whatever was started; the logs stay for reading.
-  trap 'log "up failed; cleaning up"; cmd_down >/dev/null 2>&1 || true' EXIT
+  trap 'log "up failed; stopping what was started" >&2; cmd_down >/dev/null 2>&1 || true' EXIT
 
   log "building the silo (dotnet publish, Release) ..."
   dotnet publish "$ROOT/silo/Baton.Silo.csproj" -c Release -o "$APP_DIR" --nologo -v quiet >"$STATE/build.log" 2>&1 ||
