@@ -17,6 +17,9 @@ public static class SiloApp
         configure?.Invoke(builder);
         var baton = builder.AddBatonOptions();
         builder.UseOrleans(silo => silo.AddBaton(baton));
+
+        // A graceful leave hands grains and reminders over; give it time (deploy/ allows 90 s).
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(60));
         builder.AddBatonApi(baton);
 
         var app = builder.Build();
