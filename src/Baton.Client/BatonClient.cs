@@ -85,7 +85,8 @@ public sealed class BatonClient : IAsyncDisposable
             var cause = failures.Count > 0
                 ? ConnectionFailure.Cause(failures)
                 : $"no answer within {options.ConnectTimeout.TotalSeconds:0.#}s";
-            throw new BatonConnectionException($"cannot reach a Baton cluster at {where} ({cause})", failures.LastOrDefault() ?? ex);
+            var inner = failures.Count switch { 0 => ex, 1 => failures[0], _ => new AggregateException(failures) };
+            throw new BatonConnectionException($"cannot reach a Baton cluster at {where} ({cause})", inner);
         }
         catch
         {

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Npgsql;
 using Orleans.Runtime;
+using Orleans.Networking.Shared;
 using Orleans.Runtime.Messaging;
 
 namespace Baton.Client;
@@ -59,15 +60,13 @@ internal static class ConnectionFailure
             switch (e)
             {
                 case SocketException socket:
-                    return socket.SocketErrorCode switch
-                    {
-                        SocketError.ConnectionRefused => "connection refused",
-                        SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => "host not found",
-                        SocketError.TimedOut => "timed out",
-                        SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.HostDown => "host unreachable",
-                        SocketError.ConnectionReset or SocketError.ConnectionAborted => "connection reset",
-                        _ => OneLine(socket.Message),
-                    };
+                    return Describe(socket.SocketErrorCode, socket.Message);
+                case SocketConnectionException connection:
+                    // Orleans reports a failed connect as text ending in "Error: <SocketError>".
+                    var marker = connection.Message.LastIndexOf("Error: ", StringComparison.Ordinal);
+                    return marker >= 0 && Enum.TryParse<SocketError>(connection.Message[(marker + 7)..].TrimEnd('.'), out var error)
+                        ? Describe(error, connection.Message)
+                        : OneLine(connection.Message);
                 case PostgresException postgres:
                     return $"PostgreSQL: {OneLine(postgres.MessageText)}";
                 case NpgsqlException npgsql when npgsql.InnerException is null:
@@ -83,6 +82,16 @@ internal static class ConnectionFailure
 
         return null;
     }
+
+    private static string Describe(SocketError error, string message) => error switch
+    {
+        SocketError.ConnectionRefused => "connection refused",
+        SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => "host not found",
+        SocketError.TimedOut => "timed out",
+        SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.HostDown => "host unreachable",
+        SocketError.ConnectionReset or SocketError.ConnectionAborted => "connection reset",
+        _ => OneLine(message),
+    };
 
     private static IEnumerable<Exception> Chain(Exception exception)
     {
