@@ -16,6 +16,11 @@ public sealed class BatonStartupException(string message, Exception? inner = nul
                 return startup.Message;
             }
 
+            if (e is IOException io && io.Message.StartsWith("Failed to bind to address", StringComparison.Ordinal))
+            {
+                return $"HTTP address (--urls / ASPNETCORE_URLS): {io.Message}";
+            }
+
             if (e is Microsoft.Extensions.Options.OptionsValidationException validation)
             {
                 return string.Join(" ", validation.Failures);

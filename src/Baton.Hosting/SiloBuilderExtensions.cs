@@ -1,7 +1,6 @@
 using System.Net;
 using Baton.Contracts;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Hosting;
@@ -56,7 +55,6 @@ public static class SiloBuilderExtensions
     public static ISiloBuilder AddBatonServices(this ISiloBuilder silo, BatonOptions options)
     {
         silo.Services.AddSingleton(options);
-        silo.Services.AddSingleton(Options.Create(options));
         silo.Services.AddSingleton(TimeProvider.System);
         silo.Services.AddSingleton<SiloServingState>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloServingState>());
