@@ -46,7 +46,7 @@ public static class BatonCli
         {
             return Fail(stderr, ExitCodes.Unreachable, $"lost the connection to the cluster ({ex.Message})");
         }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
             return Fail(stderr, ExitCodes.Interrupted, "interrupted.");
         }

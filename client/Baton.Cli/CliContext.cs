@@ -30,6 +30,13 @@ public sealed class CliContext
     public async Task<BatonClient> ConnectAsync(ParseResult parse, CancellationToken ct)
     {
         var options = Connection.Resolve(parse, Environment);
+        if (options.Gateways.Count > 1)
+        {
+            var reachable = await GatewayProbe.ReachableAsync(options.Gateways, options.ConnectTimeout, ct);
+            options.Gateways.Clear();
+            options.Gateways.AddRange(reachable);
+        }
+
         try
         {
             return await BatonClient.ConnectAsync(options, ct);
