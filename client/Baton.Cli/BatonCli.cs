@@ -32,6 +32,8 @@ public static class BatonCli
                 Output = stdout,
                 Error = stderr,
                 EnableDefaultExceptionHandler = false,
+                // Ctrl+C or SIGTERM cancels the command's token, then ends the process if it has not stopped within this time.
+                ProcessTerminationTimeout = TimeSpan.FromSeconds(2),
             }, ct);
         }
         catch (UsageException ex)
