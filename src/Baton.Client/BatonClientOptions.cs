@@ -16,5 +16,11 @@ public sealed class BatonClientOptions
 
     public string ServiceId { get; set; } = "baton";
 
+    /// <summary>How long <see cref="BatonClient.ConnectAsync(BatonClientOptions, CancellationToken)"/> keeps
+    /// trying before it gives up. Short by default so a command line fails fast when no cluster is there.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = DefaultConnectTimeout;
+
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(5);
+
     public const string DefaultGateway = "localhost:30000";
 }
