@@ -68,13 +68,14 @@ public sealed class PostgresServer : IAsyncDisposable
 
         var root = Directory.CreateTempSubdirectory(DirectoryPrefix).FullName;
         await File.WriteAllTextAsync(Path.Combine(root, OwnerFile), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        if (runAsServiceUser)
-        {
-            await RunAsync("chown", [$"{ServiceUser}:", root], asServiceUser: false);
-        }
-
         try
         {
+            StartWatchdog(binDirectory, root, runAsServiceUser);
+            if (runAsServiceUser)
+            {
+                await RunAsync("chown", [$"{ServiceUser}:", root], asServiceUser: false);
+            }
+
             var data = Path.Combine(root, "data");
             await RunAsync(
                 Path.Combine(binDirectory, "initdb"),
@@ -110,7 +111,6 @@ public sealed class PostgresServer : IAsyncDisposable
                 if (started.ExitCode == 0)
                 {
                     AppDomain.CurrentDomain.ProcessExit += server._onProcessExit;
-                    server.StartWatchdog();
                     return server;
                 }
 
@@ -181,17 +181,24 @@ public sealed class PostgresServer : IAsyncDisposable
     /// ProcessExit does not run when the test process crashes or is killed, and the test host may
     /// be torn down before a ProcessExit handler finishes. So a detached shell outlives us, waits
     /// for this process to end, then stops the server and deletes its directory. It also ends by
-    /// itself once <see cref="DisposeAsync"/> has deleted the directory.
+    /// itself once <see cref="DisposeAsync"/> has deleted the directory. It starts before initdb,
+    /// so a crash at any point after the directory exists is covered. Deleting retries because
+    /// an initdb orphaned by the crash may still be writing into the directory.
     /// </summary>
-    private void StartWatchdog()
+    private static void StartWatchdog(string binDirectory, string rootDirectory, bool runAsServiceUser)
     {
-        var stop = ShellCommand(Path.Combine(_binDirectory, "pg_ctl"), ["stop", "-w", "-m", "immediate", "-D", DataDirectory], _runAsServiceUser);
+        var data = Path.Combine(rootDirectory, "data");
+        var stop = ShellCommand(Path.Combine(binDirectory, "pg_ctl"), ["stop", "-w", "-m", "immediate", "-D", data], runAsServiceUser);
         var script =
             $"""
             exec </dev/null >/dev/null 2>&1
-            while kill -0 {Environment.ProcessId} 2>/dev/null && [ -d {ShellQuote(_rootDirectory)} ]; do sleep 1; done
-            if [ -f {ShellQuote(Path.Combine(DataDirectory, "postmaster.pid"))} ]; then {stop}; fi
-            rm -rf {ShellQuote(_rootDirectory)}
+            while kill -0 {Environment.ProcessId} 2>/dev/null && [ -d {ShellQuote(rootDirectory)} ]; do sleep 1; done
+            if [ -f {ShellQuote(Path.Combine(data, "postmaster.pid"))} ]; then {stop}; fi
+            for attempt in 1 2 3 4 5 6 7 8 9 10; do
+              rm -rf {ShellQuote(rootDirectory)}
+              [ -d {ShellQuote(rootDirectory)} ] || break
+              sleep 1
+            done
             """;
 
         // setsid -f forks into a new session, so the watchdog is not part of our process tree
@@ -234,10 +241,13 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         foreach (var directory in Directory.EnumerateDirectories(Path.GetTempPath(), DirectoryPrefix + "*"))
         {
+            // A run writes its owner file right after creating the directory, so only an old
+            // directory without one is abandoned; a young one may belong to a run starting now.
             var ownerFile = Path.Combine(directory, OwnerFile);
-            if (!File.Exists(ownerFile)
-                || !int.TryParse(await File.ReadAllTextAsync(ownerFile), NumberStyles.None, CultureInfo.InvariantCulture, out var owner)
-                || IsAlive(owner))
+            var abandoned = File.Exists(ownerFile)
+                ? int.TryParse(await File.ReadAllTextAsync(ownerFile), NumberStyles.None, CultureInfo.InvariantCulture, out var owner) && !IsAlive(owner)
+                : DateTime.UtcNow - Directory.GetLastWriteTimeUtc(directory) > TimeSpan.FromMinutes(10);
+            if (!abandoned)
             {
                 continue;
             }
