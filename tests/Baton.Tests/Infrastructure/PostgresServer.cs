@@ -123,6 +123,8 @@ public sealed class PostgresServer : IAsyncDisposable
         }
         catch
         {
+            // pg_ctl -w can time out while the server still comes up; do not leave it running.
+            StopServer(binDirectory, Path.Combine(root, "data"), runAsServiceUser);
             TryDelete(root);
             throw;
         }
