@@ -88,12 +88,12 @@ public sealed class PostgresClusterTests(PostgresFixture postgres)
             Assert.Equal(1, await probe.Increment());
 
             // Another writer (as a brief duplicate activation would) stores 41 behind the grain's back.
-            var silo = (InProcessSiloHandle)cluster.Primary;
+            var silo = Assert.IsType<InProcessSiloHandle>(cluster.GetActiveSilos().First());
             var storage = silo.SiloHost.Services.GetRequiredKeyedService<IGrainStorage>("baton");
             var grainId = GrainId.Create("probe", "etag:probe");
             var external = new GrainState<ProbeState>(new ProbeState());
             await storage.ReadStateAsync("probe", grainId, external);
-            Assert.Equal(1, external.State.Count);
+            Assert.Equal(1, external.State!.Count);
             external.State.Count = 41;
             await storage.WriteStateAsync("probe", grainId, external);
 

@@ -15,13 +15,18 @@ namespace Baton.Tests.Infrastructure;
 public static class PostgresCluster
 {
     private const string ConnectionKey = "Baton:Postgres";
+    private const string ClusterIdKey = "Baton:ClusterId";
+    private const string ServiceIdKey = "Baton:ServiceId";
 
     public static async Task<TestCluster> StartAsync(string connectionString, int silos, string? serviceId = null)
     {
         var builder = new TestClusterBuilder((short)silos);
+        builder.Options.ClusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
         builder.Options.ServiceId = serviceId ?? "svc-" + Guid.NewGuid().ToString("N")[..8];
         builder.Options.UseTestClusterMembership = false;
         builder.Properties[ConnectionKey] = connectionString;
+        builder.Properties[ClusterIdKey] = builder.Options.ClusterId;
+        builder.Properties[ServiceIdKey] = builder.Options.ServiceId;
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
 
@@ -30,11 +35,12 @@ public static class PostgresCluster
         return cluster;
     }
 
-    private static BatonOptions Options(IConfiguration configuration)
+    private static BatonOptions Options(IConfiguration configuration) => new()
     {
-        var test = configuration.GetTestClusterOptions();
-        return new BatonOptions { Postgres = configuration[ConnectionKey], ClusterId = test.ClusterId, ServiceId = test.ServiceId };
-    }
+        Postgres = configuration[ConnectionKey],
+        ClusterId = configuration[ClusterIdKey]!,
+        ServiceId = configuration[ServiceIdKey]!,
+    };
 
     private sealed class SiloConfigurator : ISiloConfigurator
     {
