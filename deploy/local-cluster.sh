@@ -139,8 +139,6 @@ start_silo() {
     Baton__SiloPort="$(silo_port "$n")"
     export Baton__GatewayPort
     Baton__GatewayPort="$(gateway_port "$n")"
-    export Baton__ClusterId=baton-local
-    export Baton__ServiceId=baton-local
     export Baton__ApiKeys__0__Key="$key"
     export Baton__ApiKeys__0__Principal=local-admin
     export Baton__ApiKeys__0__Roles__0=admin

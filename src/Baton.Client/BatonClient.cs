@@ -63,7 +63,7 @@ public sealed class BatonClient : IAsyncDisposable
         catch (System.Net.Sockets.SocketException ex)
         {
             // Gateway host names are resolved while the client is configured.
-            throw new BatonConnectionException($"cannot reach a Baton cluster at {where} ({ConnectionFailure.Cause([ex])})", ex);
+            throw new BatonConnectionException($"cannot reach Baton cluster '{options.ClusterId}' at {where} ({ConnectionFailure.Cause([ex])})", ex);
         }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -86,7 +86,7 @@ public sealed class BatonClient : IAsyncDisposable
                 ? ConnectionFailure.Cause(failures)
                 : $"no answer within {options.ConnectTimeout.TotalSeconds:0.#}s";
             var inner = failures.Count switch { 0 => ex, 1 => failures[0], _ => new AggregateException(failures) };
-            throw new BatonConnectionException($"cannot reach a Baton cluster at {where} ({cause})", inner);
+            throw new BatonConnectionException($"cannot reach Baton cluster '{options.ClusterId}' at {where} ({cause})", inner);
         }
         catch
         {
