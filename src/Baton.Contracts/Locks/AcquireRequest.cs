@@ -25,19 +25,15 @@ public sealed record AcquireRequest
     /// <summary>Throws a <see cref="LockRequestException"/> naming the first field that breaks its rule.</summary>
     public void Validate()
     {
-        Require(nameof(Owner), Owner, LockLimits.MaxOwnerLength);
-        Require(nameof(RequestId), RequestId, LockLimits.MaxRequestIdLength);
+        LockLimits.CheckText(nameof(Owner), Owner, LockLimits.MaxOwnerLength);
+        LockLimits.CheckText(nameof(RequestId), RequestId, LockLimits.MaxRequestIdLength);
 
         if (!Enum.IsDefined(Mode))
         {
             throw new LockRequestException(nameof(Mode), $"must be Exclusive or Shared (got {(int)Mode})");
         }
 
-        if (Ttl < LockLimits.MinTtl || Ttl > LockLimits.MaxTtl)
-        {
-            throw new LockRequestException(nameof(Ttl),
-                $"must be between {LockLimits.MinTtl.TotalSeconds:0} and {LockLimits.MaxTtl.TotalSeconds:0} seconds (got {Ttl.TotalSeconds:0.###})");
-        }
+        LockLimits.CheckTtl(Ttl);
 
         if (Priority is < LockLimits.MinPriority or > LockLimits.MaxPriority)
         {
@@ -55,24 +51,6 @@ public sealed record AcquireRequest
         {
             throw new LockRequestException(nameof(Purpose),
                 $"must be at most {LockLimits.MaxPurposeLength} characters (got {Purpose.Length})");
-        }
-    }
-
-    internal static void Require(string field, string? value, int maxLength)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            throw new LockRequestException(field, "is required");
-        }
-
-        if (value.Length > maxLength)
-        {
-            throw new LockRequestException(field, $"must be at most {maxLength} characters (got {value.Length})");
-        }
-
-        if (value.Any(char.IsControl))
-        {
-            throw new LockRequestException(field, "must not contain control characters");
         }
     }
 }

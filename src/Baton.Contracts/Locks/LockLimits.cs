@@ -14,4 +14,33 @@ public static class LockLimits
     public static readonly TimeSpan MinTtl = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan MaxTtl = TimeSpan.FromSeconds(300);
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(300);
+
+    /// <summary>Throws a <see cref="LockRequestException"/> for <paramref name="field"/> unless the text is present, short enough and free of control characters.</summary>
+    public static void CheckText(string field, string? value, int maxLength)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new LockRequestException(field, "is required");
+        }
+
+        if (value.Length > maxLength)
+        {
+            throw new LockRequestException(field, $"must be at most {maxLength} characters (got {value.Length})");
+        }
+
+        if (value.Any(char.IsControl))
+        {
+            throw new LockRequestException(field, "must not contain control characters");
+        }
+    }
+
+    /// <summary>Throws a <see cref="LockRequestException"/> for <c>Ttl</c> unless it is within 5–300 s.</summary>
+    public static void CheckTtl(TimeSpan ttl)
+    {
+        if (ttl < MinTtl || ttl > MaxTtl)
+        {
+            throw new LockRequestException("Ttl",
+                $"must be between {MinTtl.TotalSeconds:0} and {MaxTtl.TotalSeconds:0} seconds (got {ttl.TotalSeconds:0.###})");
+        }
+    }
 }
