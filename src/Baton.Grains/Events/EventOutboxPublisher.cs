@@ -42,7 +42,12 @@ public static class EventOutboxPublisher
 /// <see cref="EventEnvelope.EventId"/>, which consumers drop.</para>
 /// <para>Removals are persisted lazily: by the next command's write, by the publish on activation
 /// or reminder, or when the activation is deactivated. That costs one write per command, not two.</para>
-/// <para>The grain must implement <see cref="IRemindable"/> and pass reminders to
+/// <para>A crash between write and publish registers no reminder (nothing runs to register it), so
+/// those events go out when the grain is next activated; a failed publish in a live activation
+/// registers the <c>baton-outbox</c> reminder, which retries until the outbox is empty.</para>
+/// <para>Create the publisher while the grain is constructed (a field initializer, as above): it
+/// joins the grain's lifecycle to publish on activation and to persist removals on deactivation.
+/// The grain must implement <see cref="IRemindable"/> and pass reminders to
 /// <see cref="ReceiveReminderAsync"/>, and must not be reentrant while publishing (per-subject order
 /// relies on one publish at a time).</para>
 /// </remarks>
