@@ -11,7 +11,11 @@ public static class PersistentStateExtensions
     /// activation is deactivated (the next call re-reads what won) and the caller gets a
     /// <see cref="StateConflictException"/>.
     /// </summary>
-    public static async Task WriteOrConflictAsync<TState>(this IPersistentState<TState> state, IGrainBase grain)
+    public static Task WriteOrConflictAsync<TState>(this IPersistentState<TState> state, IGrainBase grain) =>
+        state.WriteOrConflictAsync(grain.GrainContext);
+
+    /// <inheritdoc cref="WriteOrConflictAsync{TState}(IPersistentState{TState}, IGrainBase)"/>
+    public static async Task WriteOrConflictAsync<TState>(this IPersistentState<TState> state, IGrainContext grain)
     {
         try
         {
@@ -19,9 +23,9 @@ public static class PersistentStateExtensions
         }
         catch (InconsistentStateException ex)
         {
-            grain.DeactivateOnIdle();
+            grain.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "The grain state was changed by another activation."));
             throw new StateConflictException(
-                $"The state of {grain.GrainContext.GrainId} was changed by another activation; it will be re-read on the next call.", ex);
+                $"The state of {grain.GrainId} was changed by another activation; it will be re-read on the next call.", ex);
         }
     }
 }

@@ -1,0 +1,309 @@
+using Baton.Contracts;
+using Baton.Grains.Common;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Runtime;
+using Orleans.Storage;
+using Orleans.Streams;
+using Orleans.Timers;
+
+namespace Baton.Grains.Events;
+
+public static class EventOutboxPublisher
+{
+    /// <summary>The reminder that retries events whose publish failed; registered only while such events remain.</summary>
+    public const string ReminderName = "baton-outbox";
+}
+
+/// <summary>
+/// Publishes the events of a grain's <see cref="EventOutbox"/> to their streams on provider
+/// <see cref="BatonStreams.Provider"/>, in order, and drops them once published. One instance per
+/// activation, created as a field of the grain:
+/// <code>
+/// public sealed class LockGrain(
+///     [PersistentState("lock", "baton")] IPersistentState&lt;LockState&gt; state,
+///     IGrainContext context) : Grain, ILockGrain, IRemindable
+/// {
+///     private readonly EventOutboxPublisher&lt;LockState&gt; _events = new(context, state);
+///
+///     // in a command: change state, state.State.Outbox.Append(...), then
+///     await _events.WriteAndPublishAsync();
+///
+///     public Task ReceiveReminder(string name, TickStatus status) => _events.ReceiveReminderAsync(name);
+/// }
+/// </code>
+/// </summary>
+/// <remarks>
+/// <para>Guarantee: an event appended to the outbox is published at least once. It is written with
+/// the change that caused it and removed only after it was published, so a crash in between
+/// delays it to the next activation (or the retry reminder) and never loses it; a crash after the
+/// publish and before the removal was persisted publishes it again with the same
+/// <see cref="EventEnvelope.EventId"/>, which consumers drop.</para>
+/// <para>Removals are persisted lazily: by the next command's write, by the publish on activation
+/// or reminder, or when the activation is deactivated. That costs one write per command, not two.</para>
+/// <para>A crash between write and publish registers no reminder (nothing runs to register it), so
+/// those events go out when the grain is next activated; a failed publish in a live activation
+/// registers the <c>baton-outbox</c> reminder, which retries until the outbox is empty.</para>
+/// <para>Create the publisher while the grain is constructed (a field initializer, as above): it
+/// joins the grain's lifecycle to publish on activation and to persist removals on deactivation.
+/// The grain must implement <see cref="IRemindable"/> and pass reminders to
+/// <see cref="ReceiveReminderAsync"/>, and must not be reentrant while publishing (per-subject order
+/// relies on one publish at a time).</para>
+/// </remarks>
+public sealed class EventOutboxPublisher<TState> where TState : IEventOutboxState
+{
+    // After the state was read (SetupState) and before the grain's own OnActivateAsync (Activate),
+    // so leftovers are published before any new command can append behind them.
+    private const int LifecycleStage = GrainLifecycleStage.Activate - 1;
+
+    private readonly IGrainContext _grain;
+    private readonly IPersistentState<TState> _state;
+    private readonly IOutboxFaults? _faults;
+    private readonly TimeSpan _retryPeriod;
+    private readonly ILogger _logger;
+    private IStreamProvider? _streams;
+    private IGrainReminder? _reminder;
+    private bool _removalUnsaved;
+    private bool _abandoned;
+
+    public EventOutboxPublisher(IGrainContext grain, IPersistentState<TState> state)
+    {
+        ArgumentNullException.ThrowIfNull(grain);
+        ArgumentNullException.ThrowIfNull(state);
+        _grain = grain;
+        _state = state;
+        var services = grain.ActivationServices;
+        _faults = services.GetService<IOutboxFaults>();
+        _retryPeriod = services.GetService<IOptions<EventOutboxOptions>>()?.Value.RetryPeriod ?? new EventOutboxOptions().RetryPeriod;
+        _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EventOutboxPublisher).FullName!);
+        grain.ObservableLifecycle.Subscribe(typeof(EventOutboxPublisher).FullName!, LifecycleStage, OnActivateAsync, OnDeactivateAsync);
+    }
+
+    private EventOutbox Outbox => _state.State.Outbox;
+
+    /// <summary>
+    /// Writes the state (the change and the events appended for it, in one write), then publishes
+    /// every pending event in order. A failed publish does not fail the call: the change is
+    /// written and its events wait in the outbox for the retry reminder.
+    /// </summary>
+    /// <exception cref="StateConflictException">The write lost an ETag race; nothing was published.</exception>
+    public async Task WriteAndPublishAsync()
+    {
+        ThrowIfAbandoned();
+        try
+        {
+            await _state.WriteOrConflictAsync(_grain);
+        }
+        catch (StateConflictException)
+        {
+            // This activation's state is stale: it must not write again, not even on deactivation.
+            _abandoned = true;
+            throw;
+        }
+
+        _removalUnsaved = false;
+        if (!Outbox.HasPending)
+        {
+            return;
+        }
+
+        await AtCrashPointAsync(f => f.AfterStateWrite(_grain.GrainId, [.. Outbox.Pending.Select(e => e.Envelope)]));
+        await PublishAsync(persistRemoval: false);
+    }
+
+    /// <summary>Publishes what is left in the outbox and persists the removal. True when nothing is left.</summary>
+    public async Task<bool> PublishPendingAsync()
+    {
+        ThrowIfAbandoned();
+        if (Outbox.HasPending)
+        {
+            await PublishAsync(persistRemoval: true);
+        }
+
+        return !Outbox.HasPending;
+    }
+
+    /// <summary>
+    /// Handles the <see cref="EventOutboxPublisher.ReminderName"/> reminder: retries the pending
+    /// events and unregisters the reminder once none remain. False for any other reminder, which
+    /// the grain handles itself.
+    /// </summary>
+    public async Task<bool> ReceiveReminderAsync(string reminderName)
+    {
+        if (reminderName != EventOutboxPublisher.ReminderName)
+        {
+            return false;
+        }
+
+        if (!_abandoned && await PublishPendingAsync())
+        {
+            await UnregisterReminderAsync();
+        }
+
+        return true;
+    }
+
+    private async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (_grain.GrainInstance is not IRemindable)
+        {
+            throw new InvalidOperationException(
+                $"{_grain.GrainId} uses an event outbox and must implement {nameof(IRemindable)}, passing reminders to {nameof(ReceiveReminderAsync)}.");
+        }
+
+        if (Outbox.HasPending)
+        {
+            _logger.LogInformation("{Grain} activated with {Count} unpublished event(s); publishing them.", _grain.GrainId, Outbox.Pending.Count);
+            await PublishAsync(persistRemoval: true);
+        }
+    }
+
+    private async Task OnDeactivateAsync(CancellationToken cancellationToken)
+    {
+        if (_removalUnsaved && !_abandoned)
+        {
+            await PersistRemovalAsync();
+        }
+    }
+
+    private async Task PublishAsync(bool persistRemoval)
+    {
+        var pending = Outbox.Pending.ToArray();
+        var published = 0;
+        Exception? failure = null;
+        foreach (var entry in pending)
+        {
+            try
+            {
+                if (_faults is not null)
+                {
+                    await _faults.BeforePublish(_grain.GrainId, entry.Envelope);
+                }
+
+                await Stream(entry).OnNextAsync(entry.Envelope);
+                published++;
+            }
+            catch (Exception ex)
+            {
+                // Stop at the first failure: publishing the ones behind it would break per-subject order.
+                failure = ex;
+                break;
+            }
+        }
+
+        if (published > 0)
+        {
+            await AtCrashPointAsync(f => f.AfterPublish(_grain.GrainId, [.. pending.Take(published).Select(e => e.Envelope)]));
+            Outbox.RemovePublished(published);
+            _removalUnsaved = true;
+            if (persistRemoval)
+            {
+                await PersistRemovalAsync();
+            }
+        }
+
+        if (failure is not null)
+        {
+            var first = pending[published].Envelope;
+            _logger.LogWarning(failure,
+                "Publishing event {EventId} ({Type}, sequence {Sequence}) of {Grain} failed; {Count} event(s) stay in the outbox and are retried by reminder '{Reminder}'.",
+                first.EventId, first.Type, first.Sequence, _grain.GrainId, pending.Length - published, EventOutboxPublisher.ReminderName);
+            await RegisterReminderAsync();
+        }
+        else if (_reminder is not null)
+        {
+            await UnregisterReminderAsync();
+        }
+    }
+
+    private IAsyncStream<EventEnvelope> Stream(OutboxEntry entry)
+    {
+        _streams ??= _grain.ActivationServices.GetRequiredKeyedService<IStreamProvider>(BatonStreams.Provider);
+        return _streams.GetStream<EventEnvelope>(StreamId.Create(entry.Namespace, entry.Envelope.Subject));
+    }
+
+    private async Task PersistRemovalAsync()
+    {
+        try
+        {
+            await _state.WriteStateAsync();
+            _removalUnsaved = false;
+        }
+        catch (InconsistentStateException ex)
+        {
+            // Another activation wrote: this one is stale. Its events were published; the winner's are its own.
+            _logger.LogWarning(ex, "{Grain} lost an ETag race while dropping published events; deactivating.", _grain.GrainId);
+            _abandoned = true;
+            _grain.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "The grain state was changed by another activation."));
+        }
+        catch (Exception ex)
+        {
+            // Not fatal: the events were published, and if the removal never reaches storage they are published again.
+            _logger.LogWarning(ex, "{Grain} could not persist the removal of published events; they may be published again.", _grain.GrainId);
+        }
+    }
+
+    private async Task RegisterReminderAsync()
+    {
+        try
+        {
+            _reminder = await Reminders().RegisterOrUpdateReminder(_grain.GrainId, EventOutboxPublisher.ReminderName, _retryPeriod, _retryPeriod);
+        }
+        catch (Exception ex)
+        {
+            // The events stay in storage; the next command or activation publishes them.
+            _logger.LogError(ex, "{Grain} could not register reminder '{Reminder}'; its pending events wait for the next call.",
+                _grain.GrainId, EventOutboxPublisher.ReminderName);
+        }
+    }
+
+    private async Task UnregisterReminderAsync()
+    {
+        try
+        {
+            var reminder = _reminder ?? await Reminders().GetReminder(_grain.GrainId, EventOutboxPublisher.ReminderName);
+            if (reminder is not null)
+            {
+                await Reminders().UnregisterReminder(_grain.GrainId, reminder);
+            }
+
+            _reminder = null;
+        }
+        catch (Exception ex)
+        {
+            // Harmless: a reminder that fires on an empty outbox unregisters itself.
+            _logger.LogWarning(ex, "{Grain} could not unregister reminder '{Reminder}'.", _grain.GrainId, EventOutboxPublisher.ReminderName);
+        }
+    }
+
+    private IReminderRegistry Reminders() => _grain.ActivationServices.GetRequiredService<IReminderRegistry>();
+
+    /// <summary>A fault injected here is a crash: the activation is dropped without touching storage again.</summary>
+    private async Task AtCrashPointAsync(Func<IOutboxFaults, ValueTask> hook)
+    {
+        if (_faults is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await hook(_faults);
+        }
+        catch
+        {
+            _abandoned = true;
+            _grain.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "A fault was injected into the event outbox."));
+            throw;
+        }
+    }
+
+    private void ThrowIfAbandoned()
+    {
+        if (_abandoned)
+        {
+            throw new StateConflictException($"The activation of {_grain.GrainId} is being dropped; retry the call.");
+        }
+    }
+}
