@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Baton.Client;
+using Baton.Tests.Infrastructure;
+
+namespace Baton.Benchmarks.Harness;
+
+/// <summary>
+/// What a benchmark measures against: a throwaway PostgreSQL (fsync on), silo processes in
+/// Postgres mode on loopback, and a .NET client in this process that finds them through the
+/// membership table.
+/// </summary>
+public sealed class BenchCluster : IAsyncDisposable
+{
+    private readonly PostgresServer _postgres;
+    private readonly List<Process> _silos;
+
+    private BenchCluster(PostgresServer postgres, string database, List<Process> silos, BatonClient client)
+    {
+        _postgres = postgres;
+        Database = database;
+        _silos = silos;
+        Client = client;
+    }
+
+    public string Database { get; }
+
+    public BatonClient Client { get; }
+
+    public static async Task<BenchCluster> StartAsync(int silos, IDictionary<string, string>? settings = null)
+    {
+        var postgres = await PostgresServer.StartAsync();
+        var database = await postgres.CreateDatabaseAsync("bench");
+        var processes = new List<Process>();
+        var health = new List<int>();
+        for (var i = 0; i < silos; i++)
+        {
+            var http = FreePort();
+            health.Add(http);
+            processes.Add(StartSilo(database, http, FreePort(), FreePort(), settings));
+            if (i == 0)
+            {
+                // The first silo migrates the schema; the others join after it serves.
+                await WaitHealthyAsync(http, processes[0]);
+            }
+        }
+
+        for (var i = 1; i < silos; i++)
+        {
+            await WaitHealthyAsync(health[i], processes[i]);
+        }
+
+        var client = await BatonClient.ConnectAsync(
+            new BatonClientOptions { Postgres = database, ConnectTimeout = TimeSpan.FromSeconds(30) }, CancellationToken.None);
+        return new BenchCluster(postgres, database, processes, client);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Client.DisposeAsync();
+        foreach (var silo in _silos)
+        {
+            if (!silo.HasExited)
+            {
+                silo.Kill(entireProcessTree: true);
+            }
+
+            await silo.WaitForExitAsync();
+        }
+
+        await _postgres.DisposeAsync();
+    }
+
+    private static Process StartSilo(string database, int http, int siloPort, int gatewayPort, IDictionary<string, string>? settings)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Baton.Silo.dll"));
+        info.Environment["Baton__Postgres"] = database;
+        info.Environment["Baton__AdvertisedAddress"] = "127.0.0.1";
+        info.Environment["Baton__SiloPort"] = siloPort.ToString();
+        info.Environment["Baton__GatewayPort"] = gatewayPort.ToString();
+        info.Environment["Baton__ApiKeys__0__Key"] = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        info.Environment["Baton__ApiKeys__0__Principal"] = "bench";
+        info.Environment["Baton__ApiKeys__0__Roles__0"] = "admin";
+        info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{http}";
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                Console.Error.WriteLine($"[silo:{http}] {e.Data}");
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task WaitHealthyAsync(int http, Process silo)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            if (silo.HasExited)
+            {
+                throw new InvalidOperationException($"The silo on HTTP port {http} exited with {silo.ExitCode}.");
+            }
+
+            try
+            {
+                if ((await client.GetAsync($"http://127.0.0.1:{http}/healthz")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(250);
+        }
+
+        throw new TimeoutException($"The silo on HTTP port {http} did not become healthy.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,13 @@
+namespace Baton.Benchmarks;
+
+public sealed record BenchSettings(TimeSpan Warmup, TimeSpan Duration);
+
+public sealed record Suite(string Name, string Description, Func<BenchSettings, CancellationToken, Task> RunAsync);
+
+public static class Suites
+{
+    public static IReadOnlyList<Suite> All { get; } =
+    [
+        new("baseline", "Grain-call round trips (IManagementGrain) through the client: the floor under every other figure.", BaselineBench.RunAsync),
+    ];
+}
