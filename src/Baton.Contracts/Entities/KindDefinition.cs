@@ -75,3 +75,31 @@ public sealed record KindDescription
 
     [Id(3)] public DateTimeOffset DefinedAt { get; init; }
 }
+
+/// <summary>The wire names of <see cref="FieldRuleOp"/> (HTTP, CLI and event payloads): <c>changed_to</c>, <c>crosses_above</c>, <c>crosses_below</c>.</summary>
+public static class FieldRuleOps
+{
+    public const string ChangedTo = "changed_to";
+    public const string CrossesAbove = "crosses_above";
+    public const string CrossesBelow = "crosses_below";
+
+    public static string Name(FieldRuleOp op) => op switch
+    {
+        FieldRuleOp.ChangedTo => ChangedTo,
+        FieldRuleOp.CrossesAbove => CrossesAbove,
+        FieldRuleOp.CrossesBelow => CrossesBelow,
+        _ => throw new ArgumentOutOfRangeException(nameof(op), op, "unknown field rule op"),
+    };
+
+    public static bool TryParse(string? name, out FieldRuleOp op)
+    {
+        (var found, op) = name switch
+        {
+            ChangedTo => (true, FieldRuleOp.ChangedTo),
+            CrossesAbove => (true, FieldRuleOp.CrossesAbove),
+            CrossesBelow => (true, FieldRuleOp.CrossesBelow),
+            _ => (false, default),
+        };
+        return found;
+    }
+}
