@@ -86,6 +86,35 @@ public static class CanonicalJson
         return (negative, trimmed, exponent);
     }
 
+    /// <summary>
+    /// A copy of <paramref name="node"/> in which every number with no fractional part is written as an
+    /// integer (<c>2.0</c> and <c>2e0</c> become <c>2</c>), as JSON Schema's <c>integer</c> type defines it.
+    /// Numbers with huge exponents are left as written.
+    /// </summary>
+    public static JsonNode? IntegralNumbersAsIntegers(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                var copy = new JsonObject();
+                foreach (var (name, member) in obj)
+                {
+                    copy[name] = IntegralNumbersAsIntegers(member);
+                }
+
+                return copy;
+            case JsonArray array:
+                return new JsonArray([.. array.Select(IntegralNumbersAsIntegers)]);
+            case JsonValue value when value.GetValueKind() == JsonValueKind.Number:
+                var (negative, digits, exponent) = NormalizeNumber(value.ToJsonString());
+                return exponent >= 0 && exponent <= 400
+                    ? JsonNode.Parse((negative ? "-" : "") + digits + new string('0', (int)exponent))
+                    : value.DeepClone();
+            default:
+                return node?.DeepClone();
+        }
+    }
+
     private static void Write(Utf8JsonWriter writer, JsonNode? node)
     {
         switch (node)

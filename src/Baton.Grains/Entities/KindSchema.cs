@@ -42,12 +42,17 @@ public sealed class KindSchema
                 cancellationToken);
             return new KindSchema(schema, schemaJson!);
         }
-        catch (EntityValidationException)
-        {
-            throw;
-        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // The resolver's refusal arrives wrapped by NJsonSchema; surface it as it was thrown.
+            for (var inner = ex; inner is not null; inner = inner.InnerException)
+            {
+                if (inner is EntityValidationException refused)
+                {
+                    throw refused;
+                }
+            }
+
             throw new EntityValidationException("Schema", $"must be a valid JSON Schema ({ex.Message})");
         }
     }
@@ -56,7 +61,8 @@ public sealed class KindSchema
     public IReadOnlyList<EntitySchemaError> Validate(JsonNode? state)
     {
         var errors = new List<EntitySchemaError>();
-        Flatten(_schema.Validate(CanonicalJson.Write(state)), errors);
+        // JSON Schema counts 2.0 as an integer, the validator (Newtonsoft) does not; spell such numbers as integers first.
+        Flatten(_schema.Validate(CanonicalJson.Write(CanonicalJson.IntegralNumbersAsIntegers(state))), errors);
         return errors;
     }
 

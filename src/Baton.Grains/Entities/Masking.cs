@@ -94,21 +94,31 @@ public sealed class Masking
             case JsonObject obj:
                 foreach (var name in obj.Select(p => p.Key).ToArray())
                 {
-                    obj[name] = Strings(obj[name]);
+                    var member = obj[name];
+                    var masked = Strings(member);
+                    if (!ReferenceEquals(masked, member))
+                    {
+                        obj[name] = masked;
+                    }
                 }
 
                 return obj;
             case JsonArray array:
                 for (var i = 0; i < array.Count; i++)
                 {
-                    array[i] = Strings(array[i]);
+                    var item = array[i];
+                    var masked = Strings(item);
+                    if (!ReferenceEquals(masked, item))
+                    {
+                        array[i] = masked;
+                    }
                 }
 
                 return array;
             case JsonValue value when value.GetValueKind() == System.Text.Json.JsonValueKind.String:
                 var text = value.GetValue<string>();
-                var masked = Text(text);
-                return ReferenceEquals(masked, text) || masked == text ? value : JsonValue.Create(masked);
+                var replaced = Text(text);
+                return replaced == text ? value : JsonValue.Create(replaced);
             default:
                 return node;
         }
