@@ -169,7 +169,8 @@ public static class EntityChange
         {
             Version = version,
             State = next.ToJsonString(),
-            ChangedFields = [.. changes.Select(c => c.Field)],
+            // A List, not a collection expression: the JSON grain storage serializer cannot rebuild the compiler's read-only list type.
+            ChangedFields = changes.Select(c => c.Field).ToList(),
             ChangeId = changeId,
             Created = current is null,
         };
