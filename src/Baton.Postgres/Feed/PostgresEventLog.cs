@@ -160,6 +160,22 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
 
     private async Task WriteLoopAsync()
     {
+        try
+        {
+            await WriteBatchesAsync();
+        }
+        finally
+        {
+            // Stopped: nothing waits forever; those deliveries fail and their streams redeliver.
+            while (_pending.Reader.TryRead(out var left))
+            {
+                left.Done.TrySetException(new ObjectDisposedException(nameof(PostgresEventLog)));
+            }
+        }
+    }
+
+    private async Task WriteBatchesAsync()
+    {
         var batch = new List<PendingAppend>();
         while (await _pending.Reader.WaitToReadAsync(_stop.Token))
         {
