@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Security.Claims;
 using System.Text.Json;
 using Baton.Api.Auth;
+using Baton.Api.Feed;
 using Baton.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -63,6 +64,7 @@ public static class BatonApi
         builder.WebHost.UseUrls(urls);
         builder.Services.AddAuthorization(BatonPolicies.Add);
         builder.Services.AddProblemDetails();
+        builder.Services.AddSingleton(new EventFeedOptions());
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -102,9 +104,11 @@ public static class BatonApi
                     ["openapi"] = "/openapi/v1.json",
                     ["reference"] = "/scalar/v1",
                     ["dashboard"] = "/dashboard",
+                    ["events"] = Root + EventFeedEndpoint.Path,
                 }))
             .WithName("ApiRoot")
             .WithSummary("Who you are to the API, the silo's mode and where to go next.");
+        api.MapEventFeed();
 
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app));
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<SiloServingState>().MarkStopping());

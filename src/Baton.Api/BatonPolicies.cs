@@ -10,10 +10,14 @@ public static class BatonPolicies
     public const string Reviewer = "reviewer";
     public const string Admin = "admin";
 
+    /// <summary>Any Baton role: reading the change feed.</summary>
+    public const string AnyRole = "any-role";
+
     internal static void Add(AuthorizationOptions options)
     {
         options.AddPolicy(Agent, p => p.RequireAuthenticatedUser().RequireRole(BatonRoles.Agent, BatonRoles.Admin));
         options.AddPolicy(Reviewer, p => p.RequireAuthenticatedUser().RequireRole(BatonRoles.Reviewer, BatonRoles.Admin));
+        options.AddPolicy(AnyRole, p => p.RequireAuthenticatedUser().RequireRole(BatonRoles.Agent, BatonRoles.Reviewer, BatonRoles.Admin));
         options.AddPolicy(Admin, p => p.RequireAuthenticatedUser().RequireRole(BatonRoles.Admin));
     }
 }

@@ -1,4 +1,5 @@
 using Baton.Client.Cluster;
+using Baton.Client.Feed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans;
@@ -23,11 +24,15 @@ public sealed class BatonClient : IAsyncDisposable
     {
         _host = host;
         Cluster = host.Services.GetRequiredService<IClusterClient>();
+        Events = new BatonEventFeed(Cluster);
     }
 
     public IClusterClient Cluster { get; }
 
     public IGrainFactory Grains => Cluster;
+
+    /// <summary>The resumable change feed: <see cref="BatonEventFeed.WatchAsync"/>.</summary>
+    public BatonEventFeed Events { get; }
 
     /// <summary>The services of the client's host, for callers that need more than grains (streams, logging).</summary>
     public IServiceProvider Services => _host.Services;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Baton.Grains.Feed;
 
 namespace Baton.Hosting;
 
@@ -35,6 +36,9 @@ public sealed class BatonOptions
 
     /// <summary>Keys accepted by the HTTP API as <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
     public List<ApiKeyOptions> ApiKeys { get; set; } = [];
+
+    /// <summary>The event log behind the change feed: retention and sweeping (<c>Baton:EventLog:*</c>).</summary>
+    public EventLogOptions EventLog { get; set; } = new();
 
     public bool IsPostgres => !string.IsNullOrWhiteSpace(Postgres);
 

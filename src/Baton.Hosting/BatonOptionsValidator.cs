@@ -43,6 +43,21 @@ public sealed class BatonOptionsValidator : IValidateOptions<BatonOptions>
             }
         }
 
+        if (options.EventLog.Retention <= TimeSpan.Zero)
+        {
+            failures.Add($"Baton:EventLog:Retention must be positive (was {options.EventLog.Retention}).");
+        }
+
+        if (options.EventLog.SweepInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"Baton:EventLog:SweepInterval must be positive (was {options.EventLog.SweepInterval}).");
+        }
+
+        if (options.EventLog.MemoryCapacity < 1)
+        {
+            failures.Add($"Baton:EventLog:MemoryCapacity must be at least 1 (was {options.EventLog.MemoryCapacity}).");
+        }
+
         if (options.SiloPort == options.GatewayPort)
         {
             failures.Add($"Baton:SiloPort and Baton:GatewayPort must differ (both are {options.SiloPort}).");

@@ -1,6 +1,10 @@
 using System.Net;
 using Baton.Contracts;
+using Baton.Grains.Feed;
+using Baton.Postgres.Feed;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Hosting;
@@ -92,8 +96,31 @@ public static class SiloBuilderExtensions
             silo.UseInMemoryReminderService();
         }
 
+        silo.AddEventLog(options);
         silo.AddMemoryStreams(BatonStreams.Provider);
         silo.AddDashboard();
         return silo;
+    }
+
+    /// <summary>
+    /// The event log behind the change feed: in PostgreSQL in Postgres mode, in memory in dev mode,
+    /// plus the retention sweep. A host that registered its own <see cref="IEventLog"/> keeps it.
+    /// </summary>
+    private static void AddEventLog(this ISiloBuilder silo, BatonOptions options)
+    {
+        silo.Services.AddSingleton(options.EventLog);
+        if (options.IsPostgres)
+        {
+            var connectionString = options.Postgres!;
+            silo.Services.TryAddSingleton<IEventLog>(sp =>
+                new PostgresEventLog(connectionString, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresEventLog>>()));
+        }
+        else
+        {
+            silo.Services.TryAddSingleton<IEventLog>(sp => new InMemoryEventLog(options.EventLog, sp.GetRequiredService<TimeProvider>()));
+        }
+
+        silo.Services.AddSingleton<EventLogSweeper>();
+        silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<EventLogSweeper>());
     }
 }

@@ -1,0 +1,255 @@
+using System.Threading.Channels;
+using Baton.Contracts;
+using Baton.Grains.Feed;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Baton.Postgres.Feed;
+
+/// <summary>
+/// The event log in PostgreSQL (table <c>baton_event_log</c>, migration 0006). Appends from all
+/// appender grains of this silo are grouped into one transaction at a time (group commit), and
+/// every silo's transactions are serialized by an advisory lock, so positions become visible in
+/// order: see the migration for why that matters to readers.
+/// </summary>
+public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
+{
+    /// <summary>The advisory lock appenders share ("batonlog" in ASCII).</summary>
+    internal const long AppendLockKey = 0x6261_746F_6E6C_6F67;
+
+    private const int MaxBatch = 1000;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<PendingAppend> _pending = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _writer;
+
+    public PostgresEventLog(string connectionString, TimeProvider time, ILogger<PostgresEventLog> logger)
+    {
+        _dataSource = NpgsqlDataSource.Create(connectionString);
+        _time = time;
+        _logger = logger;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    public Task AppendAsync(IReadOnlyList<LogAppend> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var pending = new PendingAppend(events);
+        if (!_pending.Writer.TryWrite(pending))
+        {
+            throw new ObjectDisposedException(nameof(PostgresEventLog));
+        }
+
+        return pending.Done.Task.WaitAsync(cancellationToken);
+    }
+
+    public async Task<EventLogPage> ReadAsync(long after, EventTypeFilter filter, int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+
+        // One statement, so the bounds and the rows come from one snapshot.
+        await using var command = _dataSource.CreateCommand(
+            """
+            WITH horizon AS (SELECT evicted_through FROM baton_event_log_horizon WHERE id = 1),
+                 head AS (SELECT coalesce(max(position), 0) AS head FROM baton_event_log)
+            SELECT h.evicted_through, hd.head,
+                   e.position, e.event_id, e.namespace, e.type, e.subject, e.sequence, e.occurred_at, e.actor, e.payload
+            FROM horizon h
+            CROSS JOIN head hd
+            LEFT JOIN LATERAL (
+                SELECT position, event_id, namespace, type, subject, sequence, occurred_at, actor, payload
+                FROM baton_event_log
+                WHERE position > @after
+                  AND (@all OR type = ANY(@exact) OR type LIKE ANY(@prefixes))
+                ORDER BY position
+                LIMIT @limit
+            ) e ON true
+            ORDER BY e.position
+            """);
+        command.Parameters.AddWithValue("after", after);
+        command.Parameters.AddWithValue("all", filter.MatchesAll);
+        command.Parameters.AddWithValue("exact", filter.Exact.ToArray());
+        command.Parameters.AddWithValue("prefixes", filter.Prefixes.Select(p => p.Replace("_", "\\_", StringComparison.Ordinal) + "%").ToArray());
+        command.Parameters.AddWithValue("limit", limit);
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var entries = new List<EventLogEntry>();
+        EventLogBounds bounds = default;
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var evictedThrough = reader.GetInt64(0);
+            bounds = new EventLogBounds(evictedThrough, Math.Max(reader.GetInt64(1), evictedThrough));
+            if (reader.IsDBNull(2))
+            {
+                continue;
+            }
+
+            entries.Add(new EventLogEntry(
+                reader.GetInt64(2),
+                reader.GetString(4),
+                new EventEnvelope(
+                    reader.GetString(3),
+                    reader.GetString(5),
+                    reader.GetString(6),
+                    reader.GetInt64(7),
+                    new DateTimeOffset(reader.GetFieldValue<DateTime>(8), TimeSpan.Zero),
+                    reader.IsDBNull(9) ? null : reader.GetString(9),
+                    reader.GetString(10))));
+        }
+
+        var scanned = entries.Count == limit ? entries[^1].Position : Math.Max(after, bounds.Head);
+        return new EventLogPage(entries, scanned, bounds);
+    }
+
+    public async Task<EventLogBounds> BoundsAsync(CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand(
+            "SELECT evicted_through, (SELECT coalesce(max(position), 0) FROM baton_event_log) FROM baton_event_log_horizon WHERE id = 1");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var evictedThrough = reader.GetInt64(0);
+        return new EventLogBounds(evictedThrough, Math.Max(reader.GetInt64(1), evictedThrough));
+    }
+
+    public async Task<long> EvictAsync(DateTimeOffset appendedBefore, CancellationToken cancellationToken = default)
+    {
+        // Evicts a prefix: everything up to the newest position appended before the cutoff, so the
+        // horizon alone tells which cursors lost events.
+        await using var command = _dataSource.CreateCommand(
+            """
+            WITH cutoff AS (SELECT max(position) AS through FROM baton_event_log WHERE appended_at < @before),
+                 deleted AS (DELETE FROM baton_event_log WHERE position <= (SELECT through FROM cutoff) RETURNING 1),
+                 moved AS (
+                     UPDATE baton_event_log_horizon
+                     SET evicted_through = greatest(evicted_through, (SELECT through FROM cutoff))
+                     WHERE id = 1 AND (SELECT through FROM cutoff) IS NOT NULL
+                     RETURNING 1)
+            SELECT (SELECT count(*) FROM deleted), (SELECT count(*) FROM moved)
+            """);
+        command.Parameters.AddWithValue("before", appendedBefore.UtcDateTime);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return reader.GetInt64(0);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _pending.Writer.TryComplete();
+        await _stop.CancelAsync();
+        try
+        {
+            await _writer;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _stop.Dispose();
+        await _dataSource.DisposeAsync();
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        try
+        {
+            await WriteBatchesAsync();
+        }
+        finally
+        {
+            // Stopped: nothing waits forever; those deliveries fail and their streams redeliver.
+            while (_pending.Reader.TryRead(out var left))
+            {
+                left.Done.TrySetException(new ObjectDisposedException(nameof(PostgresEventLog)));
+            }
+        }
+    }
+
+    private async Task WriteBatchesAsync()
+    {
+        var batch = new List<PendingAppend>();
+        while (await _pending.Reader.WaitToReadAsync(_stop.Token))
+        {
+            batch.Clear();
+            var count = 0;
+            while (count < MaxBatch && _pending.Reader.TryRead(out var next))
+            {
+                batch.Add(next);
+                count += next.Events.Count;
+            }
+
+            try
+            {
+                await InsertAsync(batch, _stop.Token);
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetResult();
+                }
+            }
+            catch (Exception ex)
+            {
+                // Each caller's delivery fails and is redelivered by its stream; nothing is half-written.
+                _logger.LogWarning(ex, "Appending {Count} event(s) to the event log failed.", count);
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetException(ex);
+                }
+            }
+        }
+    }
+
+    private async Task InsertAsync(List<PendingAppend> batch, CancellationToken cancellationToken)
+    {
+        var events = batch.SelectMany(p => p.Events).ToArray();
+        var now = _time.GetUtcNow().UtcDateTime;
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var @lock = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
+        {
+            @lock.Parameters.AddWithValue("key", AppendLockKey);
+            await @lock.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var insert = new NpgsqlCommand(
+            """
+            INSERT INTO baton_event_log (event_id, namespace, type, subject, sequence, occurred_at, actor, payload, appended_at)
+            SELECT e.event_id, e.namespace, e.type, e.subject, e.sequence, e.occurred_at, e.actor, e.payload, @now
+            FROM unnest(@event_ids, @namespaces, @types, @subjects, @sequences, @occurred, @actors, @payloads)
+                 WITH ORDINALITY AS e(event_id, namespace, type, subject, sequence, occurred_at, actor, payload, n)
+            ORDER BY e.n
+            ON CONFLICT (event_id) DO NOTHING
+            """,
+            connection,
+            transaction))
+        {
+            insert.Parameters.AddWithValue("now", now);
+            insert.Parameters.AddWithValue("event_ids", events.Select(e => e.Envelope.EventId).ToArray());
+            insert.Parameters.AddWithValue("namespaces", events.Select(e => e.Namespace).ToArray());
+            insert.Parameters.AddWithValue("types", events.Select(e => e.Envelope.Type).ToArray());
+            insert.Parameters.AddWithValue("subjects", events.Select(e => e.Envelope.Subject).ToArray());
+            insert.Parameters.AddWithValue("sequences", events.Select(e => e.Envelope.Sequence).ToArray());
+            insert.Parameters.AddWithValue("occurred", events.Select(e => e.Envelope.OccurredAt.UtcDateTime).ToArray());
+            insert.Parameters.Add(new NpgsqlParameter("actors", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = events.Select(e => (object?)e.Envelope.Actor ?? DBNull.Value).ToArray() });
+            insert.Parameters.AddWithValue("payloads", events.Select(e => e.Envelope.Payload).ToArray());
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private sealed class PendingAppend(IReadOnlyList<LogAppend> events)
+    {
+        public IReadOnlyList<LogAppend> Events { get; } = events;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
