@@ -71,8 +71,8 @@ public sealed class LockGrain(
         _keyProblem = LockKey.Problem(key);
         if (_keyProblem is not null)
         {
-            // Every call is refused with the rule the key breaks; nothing is ever stored under it.
-            this.DeactivateOnIdle();
+            // Every call is refused with the rule the key breaks; nothing is ever stored under it. The activation
+            // is left to idle collection: deactivating now would bounce the call that activated it.
             return;
         }
 
