@@ -1,6 +1,7 @@
 using System.Net;
 using Baton.Contracts;
 using Baton.Grains.Feed;
+using Baton.Grains.Locks;
 using Baton.Postgres.Feed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -60,6 +61,10 @@ public static class SiloBuilderExtensions
     {
         silo.Services.AddSingleton(options);
         silo.Services.AddSingleton(TimeProvider.System);
+
+        // Locks read time through their own key (tests may move it alone); it is the silo's clock.
+        silo.Services.TryAddKeyedSingleton<TimeProvider>(LockServiceKeys.Clock, (sp, _) => sp.GetRequiredService<TimeProvider>());
+        silo.Services.AddOptions<LockGrainOptions>();
         silo.Services.AddSingleton<SiloServingState>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloServingState>());
 

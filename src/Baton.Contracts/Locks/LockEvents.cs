@@ -48,6 +48,7 @@ public abstract record LockEvent
 [GenerateSerializer, Immutable, Alias("baton.locks.acquired")]
 public sealed record LockAcquired : LockEvent
 {
+    [JsonIgnore]
     public override string Type => LockEventTypes.Acquired;
 
     [Id(0)] public LockLease Lease { get; init; } = new();
@@ -59,6 +60,7 @@ public sealed record LockAcquired : LockEvent
 [GenerateSerializer, Immutable, Alias("baton.locks.queued")]
 public sealed record LockQueued : LockEvent
 {
+    [JsonIgnore]
     public override string Type => LockEventTypes.Queued;
 
     [Id(0)] public LockMode Mode { get; init; }
@@ -73,6 +75,7 @@ public sealed record LockQueued : LockEvent
 [GenerateSerializer, Immutable, Alias("baton.locks.released")]
 public sealed record LockReleased : LockEvent
 {
+    [JsonIgnore]
     public override string Type => LockEventTypes.Released;
 
     [Id(0)] public string LeaseId { get; init; } = "";
@@ -83,6 +86,7 @@ public sealed record LockReleased : LockEvent
 [GenerateSerializer, Immutable, Alias("baton.locks.expired")]
 public sealed record LockExpired : LockEvent
 {
+    [JsonIgnore]
     public override string Type => LockEventTypes.Expired;
 
     [Id(0)] public string LeaseId { get; init; } = "";
@@ -93,6 +97,7 @@ public sealed record LockExpired : LockEvent
 [GenerateSerializer, Immutable, Alias("baton.locks.force_released")]
 public sealed record LockForceReleased : LockEvent
 {
+    [JsonIgnore]
     public override string Type => LockEventTypes.ForceReleased;
 
     [Id(0)] public string LeaseId { get; init; } = "";
@@ -105,6 +110,7 @@ public sealed record LockForceReleased : LockEvent
 [GenerateSerializer, Immutable, Alias("baton.locks.wait_timed_out")]
 public sealed record LockWaitTimedOut : LockEvent
 {
+    [JsonIgnore]
     public override string Type => LockEventTypes.WaitTimedOut;
 
     [Id(0)] public LockMode Mode { get; init; }
@@ -116,6 +122,7 @@ public sealed record LockWaitTimedOut : LockEvent
 [GenerateSerializer, Immutable, Alias("baton.locks.deadlock_detected")]
 public sealed record LockDeadlockDetected : LockEvent
 {
+    [JsonIgnore]
     public override string Type => LockEventTypes.DeadlockDetected;
 
     [Id(0)] public DeadlockCycle Cycle { get; init; } = new();

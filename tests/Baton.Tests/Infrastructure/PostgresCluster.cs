@@ -18,7 +18,15 @@ public static class PostgresCluster
     private const string ClusterIdKey = "Baton:ClusterId";
     private const string ServiceIdKey = "Baton:ServiceId";
 
-    public static async Task<TestCluster> StartAsync(string connectionString, int silos, string? serviceId = null)
+    public static Task<TestCluster> StartAsync(string connectionString, int silos, string? serviceId = null) =>
+        StartAsync(connectionString, silos, serviceId, _ => { });
+
+    /// <summary>As <see cref="StartAsync(string, int, string?)"/>, with <typeparamref name="TConfigurator"/> applied to every silo after the Postgres wiring.</summary>
+    public static Task<TestCluster> StartAsync<TConfigurator>(string connectionString, int silos, string? serviceId = null)
+        where TConfigurator : ISiloConfigurator, new() =>
+        StartAsync(connectionString, silos, serviceId, builder => builder.AddSiloBuilderConfigurator<TConfigurator>());
+
+    private static async Task<TestCluster> StartAsync(string connectionString, int silos, string? serviceId, Action<TestClusterBuilder> configure)
     {
         var builder = new TestClusterBuilder((short)silos);
         builder.Options.ClusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
@@ -29,6 +37,7 @@ public static class PostgresCluster
         builder.Properties[ServiceIdKey] = builder.Options.ServiceId;
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        configure(builder);
 
         var cluster = builder.Build();
         await cluster.DeployAsync();

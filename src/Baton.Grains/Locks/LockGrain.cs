@@ -1,0 +1,577 @@
+using System.Runtime.ExceptionServices;
+using Baton.Contracts;
+using Baton.Contracts.Locks;
+using Baton.Grains.Events;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+using Orleans.Runtime;
+
+namespace Baton.Grains.Locks;
+
+/// <summary>
+/// One lock: <see cref="LockTable"/> decides, this grain orchestrates — take the turn, advance time, decide,
+/// persist the state and its events in one write, publish, then answer. A grant (and its fencing token) is
+/// written before it is returned; a refused call still persists what advancing time changed.
+/// </summary>
+/// <remarks>
+/// <para>Time: a grain timer wakes the lock at the next lease expiry or wait deadline, so a lease that is not
+/// heartbeated ends within moments of its expiry while the lock is active and the next waiter is granted at
+/// once. A reminder (<see cref="ReminderName"/>) is registered while the lock has holders or waiters: it wakes
+/// the lock after the silo hosting it died. It is unregistered lazily, by a tick that finds the lock idle, so
+/// a lock taken and released over and over does not write the reminder table on every cycle.</para>
+/// <para>Waiting: an Acquire that queues keeps a TaskCompletionSource in memory and awaits it outside the turn;
+/// the end of every turn completes those whose request was granted, timed out or ended as a deadlock victim.
+/// The request itself lives in the persisted state: if the activation dies the caller gets an error, and a
+/// retry with the same RequestId waits on (or returns the outcome of) the same request.</para>
+/// <para>Deadlocks: whenever this lock's waits change (and every <see cref="LockGrainOptions.WaitReportRefresh"/>
+/// while it has waiters) it reports them to the <see cref="DeadlockDetectorGrain"/>, outside the turn.</para>
+/// </remarks>
+// Reentrant so that an Acquire waiting for its grant does not block the lock: heartbeats, releases and other
+// requests must reach the lock meanwhile. It is safe because interleaving happens only at awaits and every
+// command holds _turn (an async mutex) from reading the clock until its write, publish and reply are done:
+// commands never see or write each other's half-done changes, writes and publishes stay one at a time (the
+// ETag and the outbox's per-subject order rely on that), and the only await outside the turn is the wait of a
+// queued Acquire for its outcome, which changes nothing.
+[Reentrant]
+public sealed class LockGrain(
+    [PersistentState("lock", "baton")] IPersistentState<LockGrainState> state,
+    IGrainContext context,
+    [FromKeyedServices(LockServiceKeys.Clock)] TimeProvider time,
+    IOptions<LockGrainOptions> options,
+    ILogger<LockGrain> logger) : Grain, ILockGrain, ILockWaitsGrain, IRemindable
+{
+    /// <summary>The expiry backstop reminder.</summary>
+    public const string ReminderName = "baton-lock-expiry";
+
+    // How long a waiting Acquire gives the wake timer after its deadline before ending the wait itself.
+    private static readonly TimeSpan WaitGrace = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan MaxTimerDue = TimeSpan.FromHours(1);
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(1);
+
+    private readonly EventOutboxPublisher<LockGrainState> _events = new(context, state);
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly Dictionary<string, List<TaskCompletionSource<AcquireOutcome>>> _waiting = new(StringComparer.Ordinal);
+    private readonly LockGrainOptions _options = options.Value;
+    private LockTable? _table;
+    private string? _keyProblem;
+    private IGrainTimer? _wake;
+    private bool _reminderRegistered;
+    private bool _stale;
+    private string? _reportedWaits = "";
+    private long _reportedAt;
+    private IReadOnlyList<LockWait>? _pendingReport;
+    private string? _pendingSignature;
+    private bool _reporting;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        var key = this.GetPrimaryKeyString();
+        _keyProblem = LockKey.Problem(key);
+        if (_keyProblem is not null)
+        {
+            // Every call is refused with the rule the key breaks; nothing is ever stored under it. The activation
+            // is left to idle collection: deactivating now would bounce the call that activated it.
+            return;
+        }
+
+        _table = new LockTable(key, state.State.Lock, _options.Table);
+        _wake = this.RegisterGrainTimer(WakeAsync, new GrainTimerCreationOptions
+        {
+            DueTime = Timeout.InfiniteTimeSpan,
+            Period = Timeout.InfiniteTimeSpan,
+            Interleave = true,
+        });
+
+        if (IsBusy)
+        {
+            // Woken after a crash or by the reminder: catch up on expiries and deadlines before the first call.
+            await RunAsync((table, now) => (0, table.Advance(now)), actor: null);
+        }
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        _wake?.Dispose();
+
+        // Callers still waiting are told the request is still queued; it stays in the state for their retry.
+        var now = time.GetUtcNow();
+        foreach (var (requestId, waiters) in _waiting)
+        {
+            var status = _stale ? null : _table?.StatusOf(requestId, now);
+            foreach (var waiter in waiters)
+            {
+                if (status is null)
+                {
+                    waiter.TrySetException(Retry($"the lock {this.GetPrimaryKeyString()} is being deactivated"));
+                }
+                else
+                {
+                    waiter.TrySetResult(status);
+                }
+            }
+        }
+
+        _waiting.Clear();
+        return Task.CompletedTask;
+    }
+
+    public async Task<AcquireOutcome> Acquire(AcquireRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        TaskCompletionSource<AcquireOutcome>? waiter = null;
+        var waitFor = TimeSpan.Zero;
+        AcquireOutcome outcome;
+        try
+        {
+            outcome = await RunAsync((table, now) =>
+            {
+                var known = table.StatusOf(request.RequestId, now) is not null;
+                var result = table.Acquire(request, now);
+                if (result.Outcome == LockOutcome.Queued)
+                {
+                    // Registered inside the turn, so the turn that grants it cannot come before it is listening.
+                    waitFor = table.Queue(now).First(q => q.RequestId == request.RequestId).Deadline - now;
+                    waiter = Listen(request.RequestId);
+                }
+
+                return (result, !known);
+            }, request.Owner);
+        }
+        catch
+        {
+            if (waiter is not null)
+            {
+                StopListening(request.RequestId, waiter);
+            }
+
+            throw;
+        }
+
+        if (waiter is null)
+        {
+            return outcome;
+        }
+
+        using var cancel = new CancellationTokenSource();
+        var timeout = Task.Delay(Clamp(waitFor + WaitGrace, MaxTimerDue), time, cancel.Token);
+        if (await Task.WhenAny(waiter.Task, timeout) == waiter.Task)
+        {
+            await cancel.CancelAsync();
+            return await waiter.Task;
+        }
+
+        // The wake timer should have ended the wait by now; end it here in case it could not (e.g. a slow write).
+        StopListening(request.RequestId, waiter);
+        return await RunAsync((table, now) =>
+        {
+            var changed = table.Advance(now);
+            return (table.StatusOf(request.RequestId, now) ?? throw Retry($"request '{request.RequestId}' is no longer known"), changed);
+        }, actor: null);
+    }
+
+    public Task<HeartbeatResult> Heartbeat(string leaseId, string owner, TimeSpan ttl) =>
+        RunAsync((table, now) => (table.Heartbeat(leaseId, owner, ttl, now), true), owner);
+
+    public Task Release(string leaseId, string owner, string? reason) =>
+        RunAsync((table, now) =>
+        {
+            var released = table.Release(leaseId, owner, reason, now);
+            return (released, released);
+        }, owner);
+
+    public Task ForceRelease(string leaseId, string admin, string reason) =>
+        RunAsync((table, now) =>
+        {
+            var released = table.ForceRelease(leaseId, admin, reason, now);
+            return (released, released);
+        }, admin);
+
+    public Task<LockDescription> Describe() =>
+        RunAsync((table, now) =>
+        {
+            var changed = table.Advance(now);
+            return (table.Describe(now), changed);
+        }, actor: null);
+
+    public Task<bool> IsCurrent(long fencingToken) =>
+        RunAsync((table, now) =>
+        {
+            var changed = table.Advance(now);
+            return (table.IsCurrent(fencingToken, now), changed);
+        }, actor: null);
+
+    public Task<AcquireOutcome?> RequestStatus(string requestId)
+    {
+        LockLimits.CheckText("RequestId", requestId, LockLimits.MaxRequestIdLength);
+        return RunAsync((table, now) =>
+        {
+            var changed = table.Advance(now);
+            return (table.StatusOf(requestId, now), changed);
+        }, actor: null);
+    }
+
+    public Task<IReadOnlyList<LockWait>> GetWaits() =>
+        RunAsync((table, now) =>
+        {
+            var changed = table.Advance(now);
+            return (table.Waits(), changed);
+        }, actor: null);
+
+    public Task<bool> ResolveDeadlock(DeadlockCycle cycle) =>
+        RunAsync((table, now) =>
+        {
+            var resolved = table.ResolveDeadlock(cycle, now);
+            return (resolved, resolved);
+        }, actor: null);
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        await _turn.WaitAsync();
+        try
+        {
+            if (await _events.ReceiveReminderAsync(reminderName))
+            {
+                return;
+            }
+        }
+        finally
+        {
+            _turn.Release();
+        }
+
+        if (reminderName != ReminderName)
+        {
+            return;
+        }
+
+        if (_keyProblem is null && !_stale)
+        {
+            await RunAsync((table, now) => (0, table.Advance(now)), actor: null);
+        }
+
+        await _turn.WaitAsync();
+        try
+        {
+            if (!IsBusy || _keyProblem is not null)
+            {
+                // Unregistered here, not on release: an idle lock pays for the reminder once, not per cycle.
+                if (await this.GetReminder(ReminderName) is { } reminder)
+                {
+                    await this.UnregisterReminder(reminder);
+                }
+
+                _reminderRegistered = false;
+            }
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    private bool IsBusy => state.State.Lock.Holders.Count > 0 || state.State.Lock.Waiters.Count > 0;
+
+    /// <summary>
+    /// One command: inside the turn, decide at <c>now</c>, persist the change and its events when there is one,
+    /// then (still inside the turn) wake waiters, re-arm the timer and the reminder, and report waits. Typed
+    /// refusals (not the holder, unknown lease, bad input) are thrown after what advancing time changed was saved.
+    /// </summary>
+    private async Task<T> RunAsync<T>(Func<LockTable, DateTimeOffset, (T Result, bool Changed)> decide, string? actor)
+    {
+        ThrowIfUnusable();
+        await _turn.WaitAsync();
+        try
+        {
+            ThrowIfUnusable();
+            var table = _table!;
+            var now = time.GetUtcNow();
+            T result = default!;
+            var changed = false;
+            ExceptionDispatchInfo? refusal = null;
+            try
+            {
+                (result, changed) = decide(table, now);
+            }
+            catch (Exception ex) when (ex is LeaseNotFoundException or NotLockHolderException or LockRequestException)
+            {
+                refusal = ExceptionDispatchInfo.Capture(ex);
+            }
+            catch (Exception ex)
+            {
+                // A fault inside a decision may leave the table half-changed: go back to what is stored.
+                await ResyncAsync(ex);
+                throw;
+            }
+
+            var events = table.TakeEvents();
+            if (changed || events.Count > 0)
+            {
+                await PersistAsync(table, events, actor, now);
+            }
+
+            await EndOfTurnAsync(now);
+            refusal?.Throw();
+            return result;
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    private async Task PersistAsync(LockTable table, IReadOnlyList<LockEvent> events, string? actor, DateTimeOffset now)
+    {
+        foreach (var e in events)
+        {
+            var by = e switch
+            {
+                LockExpired or LockWaitTimedOut or LockDeadlockDetected => null,
+                LockForceReleased forced => forced.Admin,
+                _ => actor,
+            };
+            state.State.Outbox.Append(EventNamespaces.Locks, e.Type, table.Key, by, EventPayload.From<LockEvent>(e), now);
+        }
+
+        try
+        {
+            await _events.WriteAndPublishAsync();
+        }
+        catch (StateConflictException)
+        {
+            // Another activation wrote first; this one is being deactivated and must not answer from its state.
+            _stale = true;
+            FailAllWaiters("the lock's state was changed by another activation");
+            throw;
+        }
+        catch (Exception ex)
+        {
+            await ResyncAsync(ex);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// After a failed write the memory is ahead of (or beside) storage: never answer from it. Re-read what is
+    /// stored (which includes the write if it landed after all); when even that fails, drop the activation.
+    /// </summary>
+    private async Task ResyncAsync(Exception cause)
+    {
+        logger.LogWarning(cause, "Lock {Key}: a command failed; re-reading its stored state.", this.GetPrimaryKeyString());
+        try
+        {
+            await state.ReadStateAsync();
+            _table = new LockTable(this.GetPrimaryKeyString(), state.State.Lock, _options.Table);
+            _reportedWaits = null;
+            SettleWaiters(time.GetUtcNow());
+            _wake?.Change(RetryAfterFailure, Timeout.InfiniteTimeSpan);
+        }
+        catch (Exception ex)
+        {
+            logger.LogError(ex, "Lock {Key}: its stored state could not be re-read; deactivating.", this.GetPrimaryKeyString());
+            _stale = true;
+            FailAllWaiters("the lock's state could not be re-read");
+            this.DeactivateOnIdle();
+        }
+    }
+
+    private async Task EndOfTurnAsync(DateTimeOffset now)
+    {
+        SettleWaiters(now);
+        ScheduleWake(now);
+        ReportWaits();
+        if (IsBusy && !_reminderRegistered)
+        {
+            try
+            {
+                await this.RegisterOrUpdateReminder(ReminderName, _options.ReminderPeriod, _options.ReminderPeriod);
+                _reminderRegistered = true;
+            }
+            catch (Exception ex)
+            {
+                // The timer still runs while the lock is active; the next command tries again.
+                logger.LogWarning(ex, "Lock {Key}: could not register the expiry reminder; retrying on the next command.", this.GetPrimaryKeyString());
+            }
+        }
+    }
+
+    private void SettleWaiters(DateTimeOffset now)
+    {
+        if (_waiting.Count == 0 || _table is not { } table)
+        {
+            return;
+        }
+
+        foreach (var (requestId, waiters) in _waiting.ToList())
+        {
+            var status = table.StatusOf(requestId, now);
+            if (status is { Outcome: LockOutcome.Queued })
+            {
+                continue;
+            }
+
+            _waiting.Remove(requestId);
+            foreach (var waiter in waiters)
+            {
+                if (status is null)
+                {
+                    waiter.TrySetException(Retry($"request '{requestId}' was not stored"));
+                }
+                else
+                {
+                    waiter.TrySetResult(status);
+                }
+            }
+        }
+    }
+
+    private void ScheduleWake(DateTimeOffset now)
+    {
+        if (_wake is null || _table is not { } table)
+        {
+            return;
+        }
+
+        var next = table.NextDeadline(now);
+        if (state.State.Lock.Waiters.Count > 0)
+        {
+            // Waits are re-sent to the deadlock detector while they last (it keeps them in memory only).
+            var refresh = now + _options.WaitReportRefresh;
+            next = next is null || refresh < next ? refresh : next;
+        }
+
+        if (next is null)
+        {
+            _wake.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        // A few milliseconds late, so that the deadline has passed (expiry is "at or before now") when it fires.
+        _wake.Change(Clamp(next.Value - now, MaxTimerDue) + TimeSpan.FromMilliseconds(5), Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task WakeAsync(CancellationToken cancellationToken)
+    {
+        if (_stale || _keyProblem is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            await RunAsync((table, now) => (0, table.Advance(now)), actor: null);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Lock {Key}: the wake-up failed; trying again shortly.", this.GetPrimaryKeyString());
+            if (!_stale)
+            {
+                _wake?.Change(RetryAfterFailure, Timeout.InfiniteTimeSpan);
+            }
+        }
+    }
+
+    private void ReportWaits()
+    {
+        if (_table is not { } table)
+        {
+            return;
+        }
+
+        var waits = table.Waits();
+        var signature = string.Join("|", waits.Select(w => $"{w.RequestId}>{string.Join(",", w.BlockedBy)}"));
+        var refreshDue = waits.Count > 0 && Environment.TickCount64 - _reportedAt >= _options.WaitReportRefresh.TotalMilliseconds;
+        if (signature == _reportedWaits && !refreshDue)
+        {
+            return;
+        }
+
+        _pendingReport = waits;
+        _pendingSignature = signature;
+        if (!_reporting)
+        {
+            _ = PumpWaitReportsAsync();
+        }
+    }
+
+    /// <summary>Sends the latest waits to the detector, one report at a time and in order, outside the turn.</summary>
+    private async Task PumpWaitReportsAsync()
+    {
+        _reporting = true;
+        try
+        {
+            var detector = GrainFactory.GetGrain<IWaitReportsGrain>(IDeadlockDetectorGrain.ClusterKey);
+            while (_pendingReport is { } waits)
+            {
+                var signature = _pendingSignature;
+                _pendingReport = null;
+                _reportedAt = Environment.TickCount64;
+                try
+                {
+                    await detector.ReportWaits(this.GetPrimaryKeyString(), waits);
+                    _reportedWaits = signature;
+                }
+                catch (Exception ex)
+                {
+                    // Sent again on the next turn or refresh; deadlock detection waits for it.
+                    _reportedWaits = null;
+                    logger.LogWarning(ex, "Lock {Key}: could not report its waits to the deadlock detector.", this.GetPrimaryKeyString());
+                }
+            }
+        }
+        finally
+        {
+            _reporting = false;
+        }
+    }
+
+    private TaskCompletionSource<AcquireOutcome> Listen(string requestId)
+    {
+        var waiter = new TaskCompletionSource<AcquireOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_waiting.TryGetValue(requestId, out var waiters))
+        {
+            _waiting[requestId] = waiters = [];
+        }
+
+        waiters.Add(waiter);
+        return waiter;
+    }
+
+    private void StopListening(string requestId, TaskCompletionSource<AcquireOutcome> waiter)
+    {
+        if (_waiting.TryGetValue(requestId, out var waiters) && waiters.Remove(waiter) && waiters.Count == 0)
+        {
+            _waiting.Remove(requestId);
+        }
+    }
+
+    private void FailAllWaiters(string why)
+    {
+        foreach (var waiter in _waiting.Values.SelectMany(w => w))
+        {
+            waiter.TrySetException(Retry(why));
+        }
+
+        _waiting.Clear();
+    }
+
+    private void ThrowIfUnusable()
+    {
+        if (_keyProblem is not null)
+        {
+            throw new LockRequestException("Key", _keyProblem);
+        }
+
+        if (_stale)
+        {
+            throw Retry("the activation is being replaced");
+        }
+    }
+
+    private StateConflictException Retry(string why) =>
+        new($"Lock {this.GetPrimaryKeyString()}: {why}; retry with the same request id to get the request's outcome.");
+
+    private static TimeSpan Clamp(TimeSpan value, TimeSpan max) =>
+        value < TimeSpan.Zero ? TimeSpan.Zero : value > max ? max : value;
+}

@@ -1,0 +1,38 @@
+namespace Baton.Grains.Locks;
+
+/// <summary>Tunables of <see cref="LockGrain"/> and <see cref="DeadlockDetectorGrain"/>; the defaults are production's.</summary>
+public sealed class LockGrainOptions
+{
+    /// <summary>
+    /// Period of the expiry backstop reminder a lock keeps while it has holders or waiters. It bounds how late
+    /// expiry and hand-over happen after the silo hosting the lock died. Must not be below Orleans'
+    /// <c>ReminderOptions.MinimumReminderPeriod</c> (1 minute by default).
+    /// </summary>
+    public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How a lock with waiters re-sends its waits to the deadlock detector even when they did not change (the detector keeps them in memory only).</summary>
+    public TimeSpan WaitReportRefresh { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How often the deadlock detector looks for cycles while waits were reported.</summary>
+    public TimeSpan DetectionInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Which wait of a cycle is ended.</summary>
+    public DeadlockVictimPolicy VictimPolicy { get; set; } = DeadlockVictimPolicy.YoungestWait;
+
+    /// <summary>How many broken deadlocks the detector lists.</summary>
+    public int RecentDeadlocks { get; set; } = 50;
+
+    /// <summary>Queue and aging rules of every lock.</summary>
+    public LockTableOptions Table { get; set; } = LockTableOptions.Default;
+}
+
+/// <summary>Dependency-injection keys of the lock grains.</summary>
+public static class LockServiceKeys
+{
+    /// <summary>
+    /// The keyed <see cref="TimeProvider"/> locks and the deadlock detector read time from. Hosting resolves it to the
+    /// silo's TimeProvider; tests register a FakeTimeProvider under this key to move lock time without moving the
+    /// clocks Orleans itself runs on (membership, timers, messaging).
+    /// </summary>
+    public const string Clock = "baton.locks.clock";
+}

@@ -1,0 +1,126 @@
+using Baton.Contracts.Locks;
+using Baton.Grains.Locks;
+using Baton.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+
+namespace Baton.Tests.Locks;
+
+/// <summary>
+/// Two dev-mode silos for the lock grain tests: real time, a 1 s expiry reminder (the minimum reminder period
+/// is lowered to allow it) and a 1 s wait refresh for the deadlock detector.
+/// </summary>
+public sealed class LockCluster : IAsyncLifetime
+{
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public IGrainFactory Grains => Cluster.Client;
+
+    public ILockGrain Lock(string key) => Grains.GetGrain<ILockGrain>(key);
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(2);
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            silo.AddBatonServices(new BatonOptions());
+            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+            silo.Services.Configure<LockGrainOptions>(o =>
+            {
+                o.ReminderPeriod = TimeSpan.FromSeconds(1);
+                o.WaitReportRefresh = TimeSpan.FromSeconds(1);
+            });
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class LockClusterCollection : ICollectionFixture<LockCluster>
+{
+    public const string Name = "lock-cluster";
+}
+
+/// <summary>
+/// One dev-mode silo whose locks read time from <see cref="Clock"/>, a FakeTimeProvider registered under the
+/// locks' clock key only: Orleans itself (membership, timers, messaging) keeps real time.
+/// </summary>
+public sealed class FakeClockLockCluster : IAsyncLifetime
+{
+    /// <summary>The locks' clock; one such cluster runs per test run.</summary>
+    public static FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public ILockGrain Lock(string key) => Cluster.Client.GetGrain<ILockGrain>(key);
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(1);
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            silo.AddBatonServices(new BatonOptions());
+            silo.Services.AddKeyedSingleton<TimeProvider>(LockServiceKeys.Clock, Clock);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class FakeClockLockClusterCollection : ICollectionFixture<FakeClockLockCluster>
+{
+    public const string Name = "lock-fake-clock-cluster";
+}
+
+/// <summary>Terse lock requests for grain tests; every request gets a fresh request id unless one is given.</summary>
+internal static class Requests
+{
+    public static AcquireRequest For(string owner, LockMode mode = LockMode.Exclusive, double maxWaitSeconds = 0,
+        int ttlSeconds = 30, int priority = 0, string? requestId = null) => new()
+    {
+        Owner = owner,
+        Mode = mode,
+        MaxWait = TimeSpan.FromSeconds(maxWaitSeconds),
+        Ttl = TimeSpan.FromSeconds(ttlSeconds),
+        Priority = priority,
+        Purpose = $"test work of {owner}",
+        RequestId = requestId ?? $"{owner}-{Guid.NewGuid():N}",
+    };
+
+    /// <summary>A key no other test uses.</summary>
+    public static string Key(string type = "test") => $"{type}:{Guid.NewGuid():N}";
+
+    public static async Task<LockLease> Hold(this ILockGrain lockGrain, string owner, LockMode mode = LockMode.Exclusive, int ttlSeconds = 30)
+    {
+        var outcome = await lockGrain.Acquire(For(owner, mode, ttlSeconds: ttlSeconds));
+        Assert.Equal(LockOutcome.Acquired, outcome.Outcome);
+        return outcome.Lease!;
+    }
+}
