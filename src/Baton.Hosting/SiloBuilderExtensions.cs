@@ -84,15 +84,16 @@ public static class SiloBuilderExtensions
                 o.Invariant = "Npgsql";
                 o.ConnectionString = connectionString;
             });
+            silo.AddBatonPostgresStreams(connectionString);
         }
         else
         {
+            silo.AddMemoryStreams(BatonStreams.Provider);
             silo.AddMemoryGrainStorage(GrainStorage);
             silo.AddMemoryGrainStorage(PubSubStorage);
             silo.UseInMemoryReminderService();
         }
 
-        silo.AddMemoryStreams(BatonStreams.Provider);
         silo.AddDashboard();
         return silo;
     }
