@@ -13,6 +13,9 @@ public interface IStreamPublisherGrain : IGrainWithStringKey
     Task<long> Publish(int batch, int events);
 
     Task<long> LastSequence();
+
+    /// <summary>The silo this activation runs on.</summary>
+    Task<string> Silo();
 }
 
 [GenerateSerializer]
@@ -53,6 +56,8 @@ public sealed class StreamPublisherGrain(
     }
 
     public Task<long> LastSequence() => Task.FromResult(state.State.Outbox.LastSequence(this.GetPrimaryKeyString()));
+
+    public Task<string> Silo() => Task.FromResult(this.RuntimeIdentity);
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => _events.ReceiveReminderAsync(reminderName);
 }
