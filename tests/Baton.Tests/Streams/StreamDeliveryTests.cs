@@ -22,8 +22,8 @@ public sealed class StreamDeliveryTests(PostgresFixture postgres, ITestOutputHel
     [Fact]
     public async Task Ten_thousand_events_from_grains_on_three_silos_all_arrive_in_subject_order_while_a_silo_is_killed()
     {
-        const int Subjects = 40;
-        const int Batches = 10;
+        const int Subjects = 100;
+        const int Batches = 4;
         const int EventsPerBatch = 25;
         var database = await postgres.CreateDatabaseAsync();
         var cluster = await StreamsCluster.StartAsync(database, silos: 3, new StreamsCluster.Timings(

@@ -68,6 +68,8 @@ public static class StreamsCluster
                 o.PollInterval = TimeSpan.FromMilliseconds(50);
             });
             silo.Services.Configure<StreamPullingAgentOptions>(BatonStreams.Provider, o => o.MaxEventDeliveryTime = Ms(configuration, "DeliveryMs"));
+            // Calls caught on a killed silo fail fast and are retried, instead of waiting 30 s.
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
             silo.Configure<ReminderOptions>(r => r.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.Services.Configure<EventOutboxOptions>(o => o.RetryPeriod = TimeSpan.FromSeconds(1));
             silo.Configure<ClusterMembershipOptions>(o =>
@@ -90,6 +92,7 @@ public static class StreamsCluster
                 ClusterId = configuration[Prefix + "ClusterId"]!,
                 ServiceId = configuration[Prefix + "ServiceId"]!,
             });
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(5));
         }
     }
 }
