@@ -35,8 +35,11 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private long _lastHandout;
-    private bool _holdsRows;
+    private readonly SemaphoreSlim _renewing = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private volatile bool _holdsRows;
     private DateTimeOffset _nextRenewal;
+    private Task _renewals = Task.CompletedTask;
     private DateTimeOffset _nextSweep;
 
     public PostgresQueueAdapterReceiver(
@@ -68,7 +71,15 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
     /// <summary>The lease owner written on the rows this receiver claims; unique per receiver.</summary>
     public string Owner { get; }
 
-    public Task Initialize(TimeSpan timeout) => Task.CompletedTask;
+    /// <summary>
+    /// Starts renewing leases in the background as well: Orleans' agent stops polling while its
+    /// cache is under pressure or a new stream registers, and the rows it holds must not lapse then.
+    /// </summary>
+    public Task Initialize(TimeSpan timeout)
+    {
+        _renewals = RenewWhileRunningAsync(_stopping.Token);
+        return Task.CompletedTask;
+    }
 
     [Obsolete("Use the overload which accepts a CancellationToken.")]
     public Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount) => GetQueueMessagesAsync(maxCount, CancellationToken.None);
@@ -76,11 +87,7 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
     public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        if (_holdsRows && now >= _nextRenewal)
-        {
-            _holdsRows = await _table.RenewAsync(_queue, Owner, _options.Lease, cancellationToken) > 0;
-            _nextRenewal = now + _options.Lease / 3;
-        }
+        await RenewIfDueAsync(cancellationToken);
 
         if (now >= _nextSweep)
         {
@@ -106,8 +113,10 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
 
         if (!_holdsRows)
         {
-            _holdsRows = true;
+            await _renewing.WaitAsync(cancellationToken);
             _nextRenewal = now + _options.Lease / 3;
+            _holdsRows = true;
+            _renewing.Release();
         }
 
         var batches = new List<IBatchContainer>(claim.Rows.Count);
@@ -156,8 +165,56 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
         await ShutdownAsync(cancellation.Token);
     }
 
+    private async Task RenewWhileRunningAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(_options.Lease / 6, _time, cancellationToken);
+                try
+                {
+                    await RenewIfDueAsync(cancellationToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogRenewalFailed(ex, _queue);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped.
+        }
+    }
+
+    private async Task RenewIfDueAsync(CancellationToken cancellationToken)
+    {
+        if (!_holdsRows || _time.GetUtcNow() < _nextRenewal)
+        {
+            return;
+        }
+
+        await _renewing.WaitAsync(cancellationToken);
+        try
+        {
+            var now = _time.GetUtcNow();
+            if (_holdsRows && now >= _nextRenewal)
+            {
+                _holdsRows = await _table.RenewAsync(_queue, Owner, _options.Lease, cancellationToken) > 0;
+                _nextRenewal = now + _options.Lease / 3;
+            }
+        }
+        finally
+        {
+            _renewing.Release();
+        }
+    }
+
     private async Task ShutdownAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync();
+        await _renewals;
         try
         {
             // Whoever reads the queue next takes these rows at once, in id order, instead of after the lease.
@@ -174,6 +231,9 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
             LogReleaseFailed(ex, _queue, _options.Lease);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the leases of stream queue {Queue} failed; retrying.")]
+    private partial void LogRenewalFailed(Exception exception, int queue);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream queue row {RowId} of queue {Queue} was claimed {MaxAttempts} times without being delivered; moved to baton_stream_dead_letter.")]
     private partial void LogDeadLettered(long rowId, int queue, int maxAttempts);

@@ -110,6 +110,27 @@ public sealed class StreamQueueReceiverTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Leases_are_renewed_in_the_background_while_the_agent_does_not_poll()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var bench = await QueueBench.StartAsync(postgres, o => o.Lease = TimeSpan.FromSeconds(3), clock);
+        await bench.PublishAsync(bench.StreamOn(0, "a"), 1);
+        var reader = bench.Receiver(0);
+        await reader.Initialize(TimeSpan.FromSeconds(5));
+        Assert.Single(await reader.GetQueueMessagesAsync(100, CancellationToken.None));
+        const string LeasedUntil = "SELECT (extract(epoch FROM leased_until) * 1000000)::bigint FROM baton_stream_queue";
+        var before = await bench.ScalarAsync(LeasedUntil);
+
+        // The agent is busy (cache under pressure) and does not poll; the renewal loop still runs.
+        clock.Advance(TimeSpan.FromSeconds(0.5));
+        clock.Advance(TimeSpan.FromSeconds(0.6));
+
+        var after = await Events.Poll.Until(() => bench.ScalarAsync(LeasedUntil), v => v > before, TimeSpan.FromSeconds(10));
+        Assert.True(after > before);
+        await reader.Shutdown(TimeSpan.FromSeconds(5), CancellationToken.None);
+    }
+
+    [Fact]
     public async Task Delivered_rows_are_deleted_and_undelivered_ones_stay()
     {
         await using var bench = await QueueBench.StartAsync(postgres);
