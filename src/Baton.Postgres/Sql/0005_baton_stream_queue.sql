@@ -23,6 +23,9 @@ CREATE TABLE baton_stream_queue (
 -- The claim: the next rows of one queue in id order, skipping the leased ones at the head.
 CREATE INDEX baton_stream_queue_next ON baton_stream_queue (service_id, queue_id, id) INCLUDE (leased_until);
 
+-- Per-stream order check of the claim: older rows of the same stream.
+CREATE INDEX baton_stream_queue_stream ON baton_stream_queue (service_id, queue_id, stream_key, id);
+
 -- Lease renewal by the reader that holds the rows.
 CREATE INDEX baton_stream_queue_owner ON baton_stream_queue (lease_owner) WHERE lease_owner IS NOT NULL;
 

@@ -55,19 +55,37 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
     /// Leases up to <paramref name="max"/> visible rows of queue <paramref name="queueId"/> in id
     /// order to <paramref name="owner"/> for <paramref name="lease"/>, counting an attempt on each.
     /// Rows among them that were already claimed <paramref name="maxAttempts"/> times go to the
-    /// dead-letter table instead. Rows another transaction holds locked are skipped, not waited for.
+    /// dead-letter table instead. Rows another transaction holds locked are skipped, not waited for,
+    /// and a row is not claimed while an older row of the same stream is queued outside this claim
+    /// and not held by <paramref name="owner"/>, so two readers of one queue (Orleans hands a queue
+    /// over while the old agent still stops) never hand out a stream's rows out of order.
     /// </summary>
     public async Task<Claim> ClaimAsync(int queueId, string owner, int max, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand(
             $"""
             WITH candidate AS (
-                SELECT id, attempts
+                SELECT id, attempts, stream_namespace, stream_key
                 FROM baton_stream_queue
                 WHERE service_id = @service AND queue_id = @queue AND leased_until <= now()
                 ORDER BY id
                 LIMIT @max
                 FOR UPDATE SKIP LOCKED
+            ),
+            -- Per-stream order: a row waits while an older row of its stream is still queued and is
+            -- neither in this claim nor held by this reader (another reader holds it during a
+            -- hand-over, a concurrent claim has it locked, or it waits for redelivery).
+            blocked AS (
+                SELECT c.id
+                FROM candidate c
+                WHERE c.attempts < @max_attempts AND EXISTS (
+                    SELECT 1
+                    FROM baton_stream_queue o
+                    WHERE o.service_id = @service AND o.queue_id = @queue
+                      AND o.stream_key = c.stream_key AND o.stream_namespace IS NOT DISTINCT FROM c.stream_namespace
+                      AND o.id < c.id
+                      AND o.id NOT IN (SELECT id FROM candidate)
+                      AND (o.lease_owner IS DISTINCT FROM @owner OR o.leased_until <= now()))
             ),
             exhausted AS (
                 DELETE FROM baton_stream_queue q
@@ -87,7 +105,7 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
                 UPDATE baton_stream_queue q
                 SET leased_until = now() + @lease, lease_owner = @owner, attempts = q.attempts + 1
                 FROM candidate c
-                WHERE q.id = c.id AND c.attempts < @max_attempts
+                WHERE q.id = c.id AND c.attempts < @max_attempts AND c.id NOT IN (SELECT id FROM blocked)
                 RETURNING q.id, q.payload, q.attempts
             )
             SELECT id, payload, attempts, false AS buried FROM claimed

@@ -74,6 +74,28 @@ public sealed class StreamQueueReceiverTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_second_reader_of_the_queue_does_not_take_a_streams_next_row_while_another_reader_holds_an_older_one()
+    {
+        await using var bench = await QueueBench.StartAsync(postgres);
+        var a = bench.StreamOn(0, "a");
+        var b = bench.StreamOn(0, "b");
+        await bench.PublishAsync(a, 1);
+        await bench.PublishAsync(a, 1);
+        await bench.PublishAsync(b, 1);
+        var old = bench.Receiver(0);
+        var next = bench.Receiver(0);
+
+        // The old agent is still stopping and holds a1; the new one must not hand out a2 before it.
+        var held = Assert.Single(await old.GetQueueMessagesAsync(1, CancellationToken.None));
+        var taken = await next.GetQueueMessagesAsync(100, CancellationToken.None);
+        Assert.Equal([b], taken.Select(t => t.StreamId));
+
+        await old.MessagesDeliveredAsync([held], CancellationToken.None);
+        var after = await next.GetQueueMessagesAsync(100, CancellationToken.None);
+        Assert.Equal([2L], after.Cast<PostgresBatchContainer>().Where(t => t.StreamId == a).Select(t => t.Events[0].Sequence));
+    }
+
+    [Fact]
     public async Task Rows_whose_lease_lapsed_are_handed_out_again_in_id_order_before_newer_rows()
     {
         await using var bench = await QueueBench.StartAsync(postgres);
