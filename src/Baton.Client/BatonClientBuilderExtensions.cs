@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Baton.Contracts;
+using Baton.Postgres.Streams;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Hosting;
@@ -26,14 +27,17 @@ public static class BatonClientBuilderExtensions
                 o.Invariant = "Npgsql";
                 o.ConnectionString = options.Postgres;
             });
+
+            // Clients may publish too; their events go to the same durable queues the silos read.
+            client.AddBatonPostgresStreams(options.Postgres);
         }
         else
         {
             var gateways = options.Gateways.Count == 0 ? [BatonClientOptions.DefaultGateway] : options.Gateways;
             client.UseStaticClustering(gateways.Select(Resolve).ToArray());
+            client.AddMemoryStreams(BatonStreams.Provider);
         }
 
-        client.AddMemoryStreams(BatonStreams.Provider);
         return client;
     }
 

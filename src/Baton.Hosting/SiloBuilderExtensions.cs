@@ -93,16 +93,17 @@ public static class SiloBuilderExtensions
                 o.Invariant = "Npgsql";
                 o.ConnectionString = connectionString;
             });
+            silo.AddBatonPostgresStreams(connectionString);
         }
         else
         {
+            silo.AddMemoryStreams(BatonStreams.Provider);
             silo.AddMemoryGrainStorage(GrainStorage);
             silo.AddMemoryGrainStorage(PubSubStorage);
             silo.UseInMemoryReminderService();
         }
 
         silo.AddEventLog(options);
-        silo.AddMemoryStreams(BatonStreams.Provider);
         silo.AddDashboard();
         return silo;
     }

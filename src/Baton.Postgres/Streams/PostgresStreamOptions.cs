@@ -1,0 +1,109 @@
+namespace Baton.Postgres.Streams;
+
+/// <summary>
+/// How Baton's PostgreSQL stream queue partitions, leases, retries and keeps events. Silos and
+/// clients of one service must agree on <see cref="Queues"/>: it decides which queue a stream's
+/// events are written to.
+/// </summary>
+public sealed class PostgresStreamOptions
+{
+    /// <summary>The database that holds the queues; set from <c>Baton:Postgres</c>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>How many queues the streams are spread over; each is read by one pulling agent at a time.</summary>
+    public int Queues { get; set; } = 8;
+
+    /// <summary>
+    /// How many times a row may be claimed by a reader. A row claimed this often without being
+    /// delivered (its readers died, or every delivery of it failed) goes to the dead-letter table.
+    /// </summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    /// <summary>
+    /// How long a claimed row stays invisible to other readers. The holding reader renews the
+    /// lease while it lives; when it dies the rows become visible again after at most this long.
+    /// </summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Rows (and dead letters) older than this are deleted, delivered or not.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>The most rows one claim takes from a queue.</summary>
+    public int BatchSize { get; set; } = 256;
+
+    /// <summary>How often a pulling agent looks for new rows in its queue.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a row whose delivery failed waits before it is handed out again.</summary>
+    public TimeSpan RedeliveryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often each reader deletes the rows of its queue that outlived <see cref="Retention"/>.</summary>
+    public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The problems with these options, empty when there are none.</summary>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            problems.Add("The PostgreSQL stream queue needs a connection string (Baton:Postgres).");
+        }
+
+        if (Queues is < 1 or > 1024)
+        {
+            problems.Add($"Baton:Streams:Queues must be between 1 and 1024 (was {Queues}).");
+        }
+
+        if (MaxAttempts < 1)
+        {
+            problems.Add($"Baton:Streams:MaxAttempts must be at least 1 (was {MaxAttempts}).");
+        }
+
+        if (Lease < TimeSpan.FromSeconds(1))
+        {
+            problems.Add($"Baton:Streams:Lease must be at least 1 second (was {Lease}).");
+        }
+
+        if (Retention < TimeSpan.FromMinutes(1))
+        {
+            problems.Add($"Baton:Streams:Retention must be at least 1 minute (was {Retention}).");
+        }
+
+        if (Retention <= Lease)
+        {
+            problems.Add($"Baton:Streams:Retention ({Retention}) must be longer than Baton:Streams:Lease ({Lease}).");
+        }
+
+        if (BatchSize is < 1 or > 10_000)
+        {
+            problems.Add($"Baton:Streams:BatchSize must be between 1 and 10000 (was {BatchSize}).");
+        }
+
+        if (PollInterval <= TimeSpan.Zero || PollInterval > TimeSpan.FromMinutes(1))
+        {
+            problems.Add($"Baton:Streams:PollInterval must be above zero and at most 1 minute (was {PollInterval}).");
+        }
+
+        if (RedeliveryDelay < TimeSpan.Zero)
+        {
+            problems.Add($"Baton:Streams:RedeliveryDelay must not be negative (was {RedeliveryDelay}).");
+        }
+
+        if (RetentionSweepInterval <= TimeSpan.Zero)
+        {
+            problems.Add($"Baton:Streams:RetentionSweepInterval must be above zero (was {RetentionSweepInterval}).");
+        }
+
+        return problems;
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> listing every problem, if there is any.</summary>
+    public void Validate()
+    {
+        var problems = Problems();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems));
+        }
+    }
+}
