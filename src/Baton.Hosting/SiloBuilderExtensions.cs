@@ -1,5 +1,6 @@
 using System.Net;
 using Baton.Contracts;
+using Baton.Grains.Entities;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Dashboard;
@@ -56,6 +57,7 @@ public static class SiloBuilderExtensions
     {
         silo.Services.AddSingleton(options);
         silo.Services.AddSingleton(TimeProvider.System);
+        silo.Services.AddBatonEntities();
         silo.Services.AddSingleton<SiloServingState>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloServingState>());
 
