@@ -18,7 +18,8 @@ public static class PostgresCluster
     private const string ClusterIdKey = "Baton:ClusterId";
     private const string ServiceIdKey = "Baton:ServiceId";
 
-    public static async Task<TestCluster> StartAsync(string connectionString, int silos, string? serviceId = null)
+    /// <param name="configure">Changes to the builder before it is built: extra configurators, TCP transport for external clients.</param>
+    public static async Task<TestCluster> StartAsync(string connectionString, int silos, string? serviceId = null, Action<TestClusterBuilder>? configure = null)
     {
         var builder = new TestClusterBuilder((short)silos);
         builder.Options.ClusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
@@ -29,6 +30,7 @@ public static class PostgresCluster
         builder.Properties[ServiceIdKey] = builder.Options.ServiceId;
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
         builder.AddClientBuilderConfigurator<ClientConfigurator>();
+        configure?.Invoke(builder);
 
         var cluster = builder.Build();
         await cluster.DeployAsync();
