@@ -68,6 +68,7 @@ public static class BatonCli
         }
 
         root.Subcommands.Add(ClusterCommands.Create(cli));
+        EntityCommands.Create(cli).ToList().ForEach(root.Subcommands.Add);
         return root;
     }
 

@@ -4,6 +4,7 @@ using System.Security.Claims;
 using System.Text.Json;
 using Baton.Api.Auth;
 using Baton.Api.Feed;
+using Baton.Api.Entities;
 using Baton.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -109,6 +110,7 @@ public static class BatonApi
             .WithName("ApiRoot")
             .WithSummary("Who you are to the API, the silo's mode and where to go next.");
         api.MapEventFeed();
+        api.MapEntityEndpoints();
 
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app));
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<SiloServingState>().MarkStopping());

@@ -3,6 +3,7 @@ using Baton.Contracts;
 using Baton.Grains.Feed;
 using Baton.Grains.Locks;
 using Baton.Postgres.Feed;
+using Baton.Grains.Entities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -65,6 +66,7 @@ public static class SiloBuilderExtensions
         // Locks read time through their own key (tests may move it alone); it is the silo's clock.
         silo.Services.TryAddKeyedSingleton<TimeProvider>(LockServiceKeys.Clock, (sp, _) => sp.GetRequiredService<TimeProvider>());
         silo.Services.AddOptions<LockGrainOptions>();
+        silo.Services.AddBatonEntities();
         silo.Services.AddSingleton<SiloServingState>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloServingState>());
 

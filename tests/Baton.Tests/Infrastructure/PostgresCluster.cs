@@ -18,15 +18,16 @@ public static class PostgresCluster
     private const string ClusterIdKey = "Baton:ClusterId";
     private const string ServiceIdKey = "Baton:ServiceId";
 
-    public static Task<TestCluster> StartAsync(string connectionString, int silos, string? serviceId = null) =>
-        StartAsync(connectionString, silos, serviceId, _ => { });
+    /// <param name="configure">Changes to the builder before it is built: extra configurators, TCP transport for external clients.</param>
+    public static Task<TestCluster> StartAsync(string connectionString, int silos, string? serviceId = null, Action<TestClusterBuilder>? configure = null) =>
+        StartCoreAsync(connectionString, silos, serviceId, configure ?? (_ => { }));
 
-    /// <summary>As <see cref="StartAsync(string, int, string?)"/>, with <typeparamref name="TConfigurator"/> applied to every silo after the Postgres wiring.</summary>
+    /// <summary>As the other overload, with <typeparamref name="TConfigurator"/> applied to every silo after the Postgres wiring.</summary>
     public static Task<TestCluster> StartAsync<TConfigurator>(string connectionString, int silos, string? serviceId = null)
         where TConfigurator : ISiloConfigurator, new() =>
-        StartAsync(connectionString, silos, serviceId, builder => builder.AddSiloBuilderConfigurator<TConfigurator>());
+        StartCoreAsync(connectionString, silos, serviceId, builder => builder.AddSiloBuilderConfigurator<TConfigurator>());
 
-    private static async Task<TestCluster> StartAsync(string connectionString, int silos, string? serviceId, Action<TestClusterBuilder> configure)
+    private static async Task<TestCluster> StartCoreAsync(string connectionString, int silos, string? serviceId, Action<TestClusterBuilder> configure)
     {
         var builder = new TestClusterBuilder((short)silos);
         builder.Options.ClusterId = "test-" + Guid.NewGuid().ToString("N")[..8];
