@@ -23,7 +23,16 @@ public sealed class LockCrashExpiryTests(PostgresFixture postgres)
             var lease = await lockGrain.Hold("alice", ttlSeconds: 5);
             var request = Requests.For("bob", maxWaitSeconds: 120);
             var waiting = lockGrain.Acquire(request);
-            var queued = await lockGrain.RequestStatus(request.RequestId);
+            // The acquire and this look travel separately; wait until the lock has queued the request.
+            AcquireOutcome? queued = null;
+            for (var i = 0; i < 100 && queued is null; i++)
+            {
+                queued = await lockGrain.RequestStatus(request.RequestId);
+                if (queued is null)
+                {
+                    await Task.Delay(50);
+                }
+            }
 
             var home = await cluster.Client.GetGrain<IManagementGrain>(0).GetActivationAddress(lockGrain);
             await cluster.KillSiloAsync(cluster.GetActiveSilos().Single(s => s.SiloAddress.Equals(home)));
