@@ -132,6 +132,9 @@ public sealed record SeatDelegation
     [Id(3)] public string? Reason { get; init; }
 
     [Id(4)] public DateTimeOffset At { get; init; }
+
+    /// <summary>The reviewer seat handed on; differs from <see cref="From"/> when a delegate passes the seat further.</summary>
+    [Id(5)] public string Seat { get; init; } = "";
 }
 
 /// <summary>One try at the side effect.</summary>
