@@ -47,7 +47,8 @@ public sealed class ApprovalPolicy
         var floor = minimums.Count == 0 ? 0 : minimums.Max(m => m.Approvals);
         var needed = Math.Max(level.Approvals, floor);
         var basis = $"level {risk.Level} needs {level.Approvals}";
-        if (floor > level.Approvals)
+        // Named whenever one applies: it also explains why a Low write did not auto-approve.
+        if (minimums.Count > 0)
         {
             basis += $"; operation '{operation}' needs at least {floor}";
         }
