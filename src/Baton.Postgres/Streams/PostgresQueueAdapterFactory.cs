@@ -14,13 +14,14 @@ namespace Baton.Postgres.Streams;
 /// and a failure handler per queue, Orleans' simple queue cache, and a hash-ring mapper that
 /// spreads streams over <see cref="PostgresStreamOptions.Queues"/> queues.
 /// </summary>
-public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposable
+public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposable, IAsyncDisposable
 {
     private readonly string _name;
     private readonly PostgresStreamOptions _options;
     private readonly IServiceProvider _services;
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresQueueTable _table;
+    private readonly PostgresQueueWriter _writer;
     private readonly HashRingBasedStreamQueueMapper _mapper;
     private readonly SimpleQueueAdapterCache _cache;
     private readonly Serializer<PostgresBatchContainer> _serializer;
@@ -39,6 +40,7 @@ public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposa
         _services = services;
         _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
         _table = new PostgresQueueTable(_dataSource, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId);
+        _writer = new PostgresQueueWriter(_table, services.GetRequiredService<ILogger<PostgresQueueWriter>>());
         _mapper = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = options.Queues }, name);
         _cache = new SimpleQueueAdapterCache(new SimpleQueueCacheOptions(), name, services.GetRequiredService<ILoggerFactory>());
         _serializer = services.GetRequiredService<Serializer<PostgresBatchContainer>>();
@@ -55,7 +57,7 @@ public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposa
     public Task<IQueueAdapter> CreateAdapter() => CreateAdapter(CancellationToken.None);
 
     public Task<IQueueAdapter> CreateAdapter(CancellationToken cancellationToken) =>
-        Task.FromResult<IQueueAdapter>(new PostgresQueueAdapter(_name, _table, _mapper, _serializer, CreateReceiver));
+        Task.FromResult<IQueueAdapter>(new PostgresQueueAdapter(_name, _writer, _mapper, _serializer, CreateReceiver));
 
     public IQueueAdapterCache GetQueueAdapterCache() => _cache;
 
@@ -75,5 +77,11 @@ public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposa
         _services.GetService<TimeProvider>() ?? TimeProvider.System,
         _services.GetRequiredService<ILogger<PostgresQueueAdapterReceiver>>());
 
-    public void Dispose() => _dataSource.Dispose();
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync();
+        await _dataSource.DisposeAsync();
+    }
 }

@@ -52,6 +52,51 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
     }
 
     /// <summary>
+    /// Appends several batches in one statement (one transaction), in list order: the rows get
+    /// ids in that order and become visible together. Returns their row ids, in list order.
+    /// </summary>
+    public async Task<long[]> EnqueueManyAsync(IReadOnlyList<QueueAppend> appends, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(appends);
+        if (appends.Count == 0)
+        {
+            return [];
+        }
+
+        await using var command = dataSource.CreateCommand(
+            """
+            INSERT INTO baton_stream_queue (service_id, queue_id, stream_namespace, stream_key, payload)
+            SELECT @service, r.queue_id, r.stream_namespace, r.stream_key, r.payload
+            FROM unnest(@queues, @namespaces, @keys, @payloads) WITH ORDINALITY AS r(queue_id, stream_namespace, stream_key, payload, n)
+            ORDER BY r.n
+            RETURNING id
+            """);
+        command.Parameters.AddWithValue("service", ServiceId);
+        command.Parameters.AddWithValue("queues", appends.Select(a => a.QueueId).ToArray());
+        command.Parameters.Add(new NpgsqlParameter("namespaces", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = appends.Select(a => (object?)a.StreamNamespace ?? DBNull.Value).ToArray() });
+        command.Parameters.AddWithValue("keys", appends.Select(a => a.StreamKey).ToArray());
+        command.Parameters.AddWithValue("payloads", appends.Select(a => a.Payload).ToArray());
+
+        // RETURNING follows insertion order, which follows ORDER BY n; sorting keeps that explicit.
+        var ids = new List<long>(appends.Count);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add(reader.GetInt64(0));
+            }
+        }
+
+        if (ids.Count != appends.Count)
+        {
+            throw new InvalidOperationException($"Inserted {ids.Count} stream queue row(s) for {appends.Count} publish(es).");
+        }
+
+        ids.Sort();
+        return [.. ids];
+    }
+
+    /// <summary>
     /// Leases up to <paramref name="max"/> visible rows of queue <paramref name="queueId"/> in id
     /// order to <paramref name="owner"/> for <paramref name="lease"/>, counting an attempt on each.
     /// Rows among them that were already claimed <paramref name="maxAttempts"/> times go to the
