@@ -20,6 +20,7 @@ public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposa
     private readonly PostgresStreamOptions _options;
     private readonly IServiceProvider _services;
     private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _bookkeepingDataSource;
     private readonly PostgresQueueTable _table;
     private readonly PostgresQueueWriter _writer;
     private readonly HashRingBasedStreamQueueMapper _mapper;
@@ -38,8 +39,17 @@ public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposa
         _name = name;
         _options = options;
         _services = services;
-        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
-        _table = new PostgresQueueTable(_dataSource, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId);
+        // The same few statements run all the time: prepare them once per connection.
+        var durable = new NpgsqlConnectionStringBuilder(options.ConnectionString) { MaxAutoPrepare = 16 };
+        _dataSource = NpgsqlDataSource.Create(durable);
+
+        // Reader bookkeeping need not wait for the WAL flush: see PostgresQueueTable.
+        var bookkeeping = new NpgsqlConnectionStringBuilder(durable.ConnectionString)
+        {
+            Options = string.Join(' ', new[] { durable.Options, "-c synchronous_commit=off" }.Where(o => !string.IsNullOrWhiteSpace(o))),
+        };
+        _bookkeepingDataSource = NpgsqlDataSource.Create(bookkeeping);
+        _table = new PostgresQueueTable(_dataSource, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId, _bookkeepingDataSource);
         _writer = new PostgresQueueWriter(_table, services.GetRequiredService<ILogger<PostgresQueueWriter>>());
         _mapper = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = options.Queues }, name);
         _cache = new SimpleQueueAdapterCache(new SimpleQueueCacheOptions(), name, services.GetRequiredService<ILoggerFactory>());
@@ -83,5 +93,6 @@ public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposa
     {
         await _writer.DisposeAsync();
         await _dataSource.DisposeAsync();
+        await _bookkeepingDataSource.DisposeAsync();
     }
 }

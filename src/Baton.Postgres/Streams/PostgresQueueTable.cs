@@ -27,8 +27,21 @@ public enum DeliveryFailureOutcome
 /// <c>baton_stream_dead_letter</c>, migration 0005) for one service. Every statement is a single
 /// round trip and its own transaction.
 /// </summary>
-public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string serviceId)
+/// <remarks>
+/// Durability. Publishes (<see cref="EnqueueAsync"/>, <see cref="EnqueueManyAsync"/>) go through
+/// <paramref name="dataSource"/> and commit synchronously: a publish is on disk before it is
+/// acknowledged. Every other statement is bookkeeping of the readers (claims, lease renewals,
+/// deletes of delivered rows, releases, failure records, dead-lettering, retention) and may go
+/// through <paramref name="bookkeeping"/>, whose sessions commit without waiting for the WAL
+/// flush. If the database server crashes, the last such commits may be lost as a whole: a lost
+/// claim or renewal leaves the row visible (or visible once its lease lapses), a lost delete or
+/// dead-lettering leaves the row queued, so the row is handed out again (at-least-once, in id
+/// order); nothing published is lost. A crash of a silo loses nothing that was committed.
+/// </remarks>
+public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string serviceId, NpgsqlDataSource? bookkeeping = null)
 {
+    private readonly NpgsqlDataSource _bookkeeping = bookkeeping ?? dataSource;
+
     private const string DeadLetterColumns =
         "id, service_id, queue_id, stream_namespace, stream_key, payload, enqueued_at, leased_until, lease_owner, attempts, last_error, reason";
 
@@ -107,7 +120,7 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
     /// </summary>
     public async Task<Claim> ClaimAsync(int queueId, string owner, int max, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = _bookkeeping.CreateCommand(
             $"""
             WITH candidate AS (
                 SELECT id, attempts, stream_namespace, stream_key
@@ -186,7 +199,7 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
     /// <summary>Extends the lease of every row of the queue that <paramref name="owner"/> still holds. Returns how many it holds.</summary>
     public async Task<int> RenewAsync(int queueId, string owner, TimeSpan lease, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = _bookkeeping.CreateCommand(
             """
             UPDATE baton_stream_queue
             SET leased_until = now() + @lease
@@ -207,7 +220,7 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
             return 0;
         }
 
-        await using var command = dataSource.CreateCommand("DELETE FROM baton_stream_queue WHERE id = ANY(@ids)");
+        await using var command = _bookkeeping.CreateCommand("DELETE FROM baton_stream_queue WHERE id = ANY(@ids)");
         command.Parameters.AddWithValue("ids", ids.ToArray());
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -215,7 +228,7 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
     /// <summary>Makes every row <paramref name="owner"/> holds in the queue visible again at once (a reader that stops). Returns how many.</summary>
     public async Task<int> ReleaseAsync(int queueId, string owner, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = _bookkeeping.CreateCommand(
             """
             UPDATE baton_stream_queue
             SET leased_until = now(), lease_owner = NULL
@@ -234,7 +247,7 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
     /// </summary>
     public async Task<DeliveryFailureOutcome> RecordDeliveryFailureAsync(long id, string error, int maxAttempts, TimeSpan redeliveryDelay, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = _bookkeeping.CreateCommand(
             $"""
             WITH failed AS (
                 SELECT id, attempts FROM baton_stream_queue WHERE id = @id FOR UPDATE
@@ -275,7 +288,7 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
     /// <summary>Moves row <paramref name="id"/> to the dead-letter table at once (a payload that cannot be read). False when it is gone.</summary>
     public async Task<bool> DeadLetterAsync(long id, string reason, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = _bookkeeping.CreateCommand(
             $"""
             WITH moved AS (
                 DELETE FROM baton_stream_queue WHERE id = @id RETURNING *
@@ -295,7 +308,7 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
     /// </summary>
     public async Task<(long Rows, long DeadLetters)> EvictExpiredAsync(int queueId, TimeSpan retention, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = _bookkeeping.CreateCommand(
             """
             WITH rows AS (
                 DELETE FROM baton_stream_queue
