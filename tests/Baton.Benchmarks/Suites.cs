@@ -9,5 +9,6 @@ public static class Suites
     public static IReadOnlyList<Suite> All { get; } =
     [
         new("baseline", "Grain-call round trips (IManagementGrain) through the client: the floor under every other figure.", BaselineBench.RunAsync),
+        new("events", "Durable events end to end (1 and 8 publisher grains → PostgreSQL stream queue → consumer grains, 256-byte payloads): events/s published and consumed, publish→consumer latency.", EventBench.RunAsync),
     ];
 }

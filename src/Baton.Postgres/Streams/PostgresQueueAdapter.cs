@@ -7,11 +7,13 @@ namespace Baton.Postgres.Streams;
 
 /// <summary>
 /// Writes published events to Baton's PostgreSQL stream queue: one row per publish call, holding
-/// all the events of that call for one stream, in the queue the stream maps to.
+/// all the events of that call for one stream, in the queue the stream maps to. Concurrent
+/// publishes of this process share one INSERT and commit (see <see cref="PostgresQueueWriter"/>);
+/// each call returns once its row is committed.
 /// </summary>
 public sealed class PostgresQueueAdapter(
     string name,
-    PostgresQueueTable table,
+    PostgresQueueWriter writer,
     IStreamQueueMapper mapper,
     Serializer<PostgresBatchContainer> serializer,
     Func<QueueId, IQueueAdapterReceiver> createReceiver) : IQueueAdapter
@@ -44,7 +46,7 @@ public sealed class PostgresQueueAdapter(
 
         var queue = mapper.GetQueueForStream(streamId);
         var payload = serializer.SerializeToArray(new PostgresBatchContainer(streamId, envelopes, requestContext));
-        await table.EnqueueAsync((int)queue.GetNumericId(), streamId.GetNamespace(), streamId.GetKeyAsString(), payload);
+        await writer.EnqueueAsync(new QueueAppend((int)queue.GetNumericId(), streamId.GetNamespace(), streamId.GetKeyAsString(), payload));
     }
 
     public IQueueAdapterReceiver CreateReceiver(QueueId queueId) => createReceiver(queueId);

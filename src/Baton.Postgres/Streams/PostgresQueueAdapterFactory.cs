@@ -14,13 +14,15 @@ namespace Baton.Postgres.Streams;
 /// and a failure handler per queue, Orleans' simple queue cache, and a hash-ring mapper that
 /// spreads streams over <see cref="PostgresStreamOptions.Queues"/> queues.
 /// </summary>
-public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposable
+public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposable, IAsyncDisposable
 {
     private readonly string _name;
     private readonly PostgresStreamOptions _options;
     private readonly IServiceProvider _services;
     private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _bookkeepingDataSource;
     private readonly PostgresQueueTable _table;
+    private readonly PostgresQueueWriter _writer;
     private readonly HashRingBasedStreamQueueMapper _mapper;
     private readonly SimpleQueueAdapterCache _cache;
     private readonly Serializer<PostgresBatchContainer> _serializer;
@@ -37,8 +39,18 @@ public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposa
         _name = name;
         _options = options;
         _services = services;
-        _dataSource = NpgsqlDataSource.Create(options.ConnectionString);
-        _table = new PostgresQueueTable(_dataSource, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId);
+        // The same few statements run all the time: prepare them once per connection.
+        var durable = new NpgsqlConnectionStringBuilder(options.ConnectionString) { MaxAutoPrepare = 16 };
+        _dataSource = NpgsqlDataSource.Create(durable);
+
+        // Reader bookkeeping need not wait for the WAL flush: see PostgresQueueTable.
+        var bookkeeping = new NpgsqlConnectionStringBuilder(durable.ConnectionString)
+        {
+            Options = string.Join(' ', new[] { durable.Options, "-c synchronous_commit=off" }.Where(o => !string.IsNullOrWhiteSpace(o))),
+        };
+        _bookkeepingDataSource = NpgsqlDataSource.Create(bookkeeping);
+        _table = new PostgresQueueTable(_dataSource, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId, _bookkeepingDataSource);
+        _writer = new PostgresQueueWriter(_table, services.GetRequiredService<ILogger<PostgresQueueWriter>>());
         _mapper = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = options.Queues }, name);
         _cache = new SimpleQueueAdapterCache(new SimpleQueueCacheOptions(), name, services.GetRequiredService<ILoggerFactory>());
         _serializer = services.GetRequiredService<Serializer<PostgresBatchContainer>>();
@@ -55,7 +67,7 @@ public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposa
     public Task<IQueueAdapter> CreateAdapter() => CreateAdapter(CancellationToken.None);
 
     public Task<IQueueAdapter> CreateAdapter(CancellationToken cancellationToken) =>
-        Task.FromResult<IQueueAdapter>(new PostgresQueueAdapter(_name, _table, _mapper, _serializer, CreateReceiver));
+        Task.FromResult<IQueueAdapter>(new PostgresQueueAdapter(_name, _writer, _mapper, _serializer, CreateReceiver));
 
     public IQueueAdapterCache GetQueueAdapterCache() => _cache;
 
@@ -75,5 +87,12 @@ public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposa
         _services.GetService<TimeProvider>() ?? TimeProvider.System,
         _services.GetRequiredService<ILogger<PostgresQueueAdapterReceiver>>());
 
-    public void Dispose() => _dataSource.Dispose();
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync();
+        await _dataSource.DisposeAsync();
+        await _bookkeepingDataSource.DisposeAsync();
+    }
 }

@@ -27,8 +27,21 @@ public enum DeliveryFailureOutcome
 /// <c>baton_stream_dead_letter</c>, migration 0005) for one service. Every statement is a single
 /// round trip and its own transaction.
 /// </summary>
-public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string serviceId)
+/// <remarks>
+/// Durability. Publishes (<see cref="EnqueueAsync"/>, <see cref="EnqueueManyAsync"/>) go through
+/// <paramref name="dataSource"/> and commit synchronously: a publish is on disk before it is
+/// acknowledged. Every other statement is bookkeeping of the readers (claims, lease renewals,
+/// deletes of delivered rows, releases, failure records, dead-lettering, retention) and may go
+/// through <paramref name="bookkeeping"/>, whose sessions commit without waiting for the WAL
+/// flush. If the database server crashes, the last such commits may be lost as a whole: a lost
+/// claim or renewal leaves the row visible (or visible once its lease lapses), a lost delete or
+/// dead-lettering leaves the row queued, so the row is handed out again (at-least-once, in id
+/// order); nothing published is lost. A crash of a silo loses nothing that was committed.
+/// </remarks>
+public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string serviceId, NpgsqlDataSource? bookkeeping = null)
 {
+    private readonly NpgsqlDataSource _bookkeeping = bookkeeping ?? dataSource;
+
     private const string DeadLetterColumns =
         "id, service_id, queue_id, stream_namespace, stream_key, payload, enqueued_at, leased_until, lease_owner, attempts, last_error, reason";
 
@@ -52,6 +65,51 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
     }
 
     /// <summary>
+    /// Appends several batches in one statement (one transaction), in list order: the rows get
+    /// ids in that order and become visible together. Returns their row ids, in list order.
+    /// </summary>
+    public async Task<long[]> EnqueueManyAsync(IReadOnlyList<QueueAppend> appends, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(appends);
+        if (appends.Count == 0)
+        {
+            return [];
+        }
+
+        await using var command = dataSource.CreateCommand(
+            """
+            INSERT INTO baton_stream_queue (service_id, queue_id, stream_namespace, stream_key, payload)
+            SELECT @service, r.queue_id, r.stream_namespace, r.stream_key, r.payload
+            FROM unnest(@queues, @namespaces, @keys, @payloads) WITH ORDINALITY AS r(queue_id, stream_namespace, stream_key, payload, n)
+            ORDER BY r.n
+            RETURNING id
+            """);
+        command.Parameters.AddWithValue("service", ServiceId);
+        command.Parameters.AddWithValue("queues", appends.Select(a => a.QueueId).ToArray());
+        command.Parameters.Add(new NpgsqlParameter("namespaces", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = appends.Select(a => (object?)a.StreamNamespace ?? DBNull.Value).ToArray() });
+        command.Parameters.AddWithValue("keys", appends.Select(a => a.StreamKey).ToArray());
+        command.Parameters.AddWithValue("payloads", appends.Select(a => a.Payload).ToArray());
+
+        // RETURNING follows insertion order, which follows ORDER BY n; sorting keeps that explicit.
+        var ids = new List<long>(appends.Count);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add(reader.GetInt64(0));
+            }
+        }
+
+        if (ids.Count != appends.Count)
+        {
+            throw new InvalidOperationException($"Inserted {ids.Count} stream queue row(s) for {appends.Count} publish(es).");
+        }
+
+        ids.Sort();
+        return [.. ids];
+    }
+
+    /// <summary>
     /// Leases up to <paramref name="max"/> visible rows of queue <paramref name="queueId"/> in id
     /// order to <paramref name="owner"/> for <paramref name="lease"/>, counting an attempt on each.
     /// Rows among them that were already claimed <paramref name="maxAttempts"/> times go to the
@@ -62,7 +120,7 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
     /// </summary>
     public async Task<Claim> ClaimAsync(int queueId, string owner, int max, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = _bookkeeping.CreateCommand(
             $"""
             WITH candidate AS (
                 SELECT id, attempts, stream_namespace, stream_key
@@ -141,7 +199,7 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
     /// <summary>Extends the lease of every row of the queue that <paramref name="owner"/> still holds. Returns how many it holds.</summary>
     public async Task<int> RenewAsync(int queueId, string owner, TimeSpan lease, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = _bookkeeping.CreateCommand(
             """
             UPDATE baton_stream_queue
             SET leased_until = now() + @lease
@@ -162,7 +220,7 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
             return 0;
         }
 
-        await using var command = dataSource.CreateCommand("DELETE FROM baton_stream_queue WHERE id = ANY(@ids)");
+        await using var command = _bookkeeping.CreateCommand("DELETE FROM baton_stream_queue WHERE id = ANY(@ids)");
         command.Parameters.AddWithValue("ids", ids.ToArray());
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -170,7 +228,7 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
     /// <summary>Makes every row <paramref name="owner"/> holds in the queue visible again at once (a reader that stops). Returns how many.</summary>
     public async Task<int> ReleaseAsync(int queueId, string owner, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = _bookkeeping.CreateCommand(
             """
             UPDATE baton_stream_queue
             SET leased_until = now(), lease_owner = NULL
@@ -189,7 +247,7 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
     /// </summary>
     public async Task<DeliveryFailureOutcome> RecordDeliveryFailureAsync(long id, string error, int maxAttempts, TimeSpan redeliveryDelay, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = _bookkeeping.CreateCommand(
             $"""
             WITH failed AS (
                 SELECT id, attempts FROM baton_stream_queue WHERE id = @id FOR UPDATE
@@ -230,7 +288,7 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
     /// <summary>Moves row <paramref name="id"/> to the dead-letter table at once (a payload that cannot be read). False when it is gone.</summary>
     public async Task<bool> DeadLetterAsync(long id, string reason, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = _bookkeeping.CreateCommand(
             $"""
             WITH moved AS (
                 DELETE FROM baton_stream_queue WHERE id = @id RETURNING *
@@ -250,7 +308,7 @@ public sealed class PostgresQueueTable(NpgsqlDataSource dataSource, string servi
     /// </summary>
     public async Task<(long Rows, long DeadLetters)> EvictExpiredAsync(int queueId, TimeSpan retention, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand(
+        await using var command = _bookkeeping.CreateCommand(
             """
             WITH rows AS (
                 DELETE FROM baton_stream_queue

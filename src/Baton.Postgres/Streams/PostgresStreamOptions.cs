@@ -31,8 +31,12 @@ public sealed class PostgresStreamOptions
     /// <summary>The most rows one claim takes from a queue.</summary>
     public int BatchSize { get; set; } = 256;
 
-    /// <summary>How often a pulling agent looks for new rows in its queue.</summary>
-    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>
+    /// How often a pulling agent looks for new rows in its queue when the last look found none
+    /// (while it finds rows it reads on at once). Half of it is the mean wait of an event published
+    /// into an idle queue; an empty look is one cheap read-only statement per queue.
+    /// </summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(25);
 
     /// <summary>How long a row whose delivery failed waits before it is handed out again.</summary>
     public TimeSpan RedeliveryDelay { get; set; } = TimeSpan.FromSeconds(1);

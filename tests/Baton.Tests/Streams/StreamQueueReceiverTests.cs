@@ -32,6 +32,39 @@ public sealed class StreamQueueReceiverTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Concurrent_publishes_are_each_committed_when_their_call_returns_and_keep_per_stream_order()
+    {
+        await using var bench = await QueueBench.StartAsync(postgres);
+        var streams = Enumerable.Range(0, 20).Select(i => bench.StreamOn(i % 2, $"c{i}")).ToArray();
+
+        // Twenty publishers at once, each awaiting every publish as an outbox does, so the writer groups them.
+        await Task.WhenAll(streams.Select(async stream =>
+        {
+            var key = stream.GetKeyAsString();
+            for (var sequence = 1L; sequence <= 5; sequence++)
+            {
+                var envelope = new EventEnvelope(Guid.NewGuid().ToString(), "bench.event", key, sequence, DateTimeOffset.UtcNow, null, "{}");
+                await bench.Adapter.QueueMessageBatchAsync(stream, new[] { envelope }, null, null);
+
+                // Acknowledged means committed: another connection sees the row.
+                Assert.Equal(sequence, await bench.ScalarAsync($"SELECT count(*) FROM baton_stream_queue WHERE service_id = @service AND stream_key = '{key}'"));
+            }
+        }));
+
+        var rows = new List<PostgresBatchContainer>();
+        foreach (var queue in new[] { 0, 1 })
+        {
+            rows.AddRange((await bench.Receiver(queue).GetQueueMessagesAsync(1000, CancellationToken.None)).Cast<PostgresBatchContainer>());
+        }
+
+        Assert.Equal(100, rows.Count);
+        foreach (var stream in streams)
+        {
+            Assert.Equal([1L, 2L, 3L, 4L, 5L], rows.Where(r => r.StreamId == stream).OrderBy(r => r.RowId).Select(r => r.Events[0].Sequence));
+        }
+    }
+
+    [Fact]
     public async Task Only_event_envelopes_are_accepted()
     {
         await using var bench = await QueueBench.StartAsync(postgres);
