@@ -154,15 +154,19 @@ public sealed class LockGrain(
             return outcome;
         }
 
+        // ReplyWithin answers Queued before the deadline and leaves the request queued; otherwise wait for the
+        // outcome, giving the wake timer a grace period past the deadline.
+        var replyAfter = request.ReplyWithin is { } replyWithin && replyWithin < waitFor ? replyWithin : waitFor + WaitGrace;
         using var cancel = new CancellationTokenSource();
-        var timeout = Task.Delay(Clamp(waitFor + WaitGrace, MaxTimerDue), time, cancel.Token);
+        var timeout = Task.Delay(Clamp(replyAfter, MaxTimerDue), time, cancel.Token);
         if (await Task.WhenAny(waiter.Task, timeout) == waiter.Task)
         {
             await cancel.CancelAsync();
             return await waiter.Task;
         }
 
-        // The wake timer should have ended the wait by now; end it here in case it could not (e.g. a slow write).
+        // ReplyWithin passed (the answer is Queued unless the request was decided meanwhile), or the wake timer
+        // should have ended the wait by now and this ends it in case it could not (e.g. a slow write).
         StopListening(request.RequestId, waiter);
         return await RunAsync((table, now) =>
         {
