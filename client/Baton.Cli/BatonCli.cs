@@ -68,6 +68,7 @@ public static class BatonCli
         }
 
         root.Subcommands.Add(ClusterCommands.Create(cli));
+        root.Subcommands.Add(LockCommands.Create(cli));
         return root;
     }
 

@@ -42,21 +42,31 @@ public sealed class BatonLocks(IGrainFactory grains, TimeProvider? time = null)
             Purpose = options.Purpose,
             RequestId = options.RequestId ?? Guid.NewGuid().ToString("N"),
         };
-        request.Validate();
-
-        var lockGrain = grains.GetGrain<ILockGrain>(key);
         var started = Time.GetUtcNow();
-        var queueDeadline = started + request.MaxWait;
-        var outcome = await LockCallPolicy.RunAsync(
+        var outcome = await RequestAsync(key, request, ct);
+        return outcome.Outcome == LockOutcome.Acquired
+            ? (new HeldLease(this, grains.GetGrain<ILockGrain>(key), outcome.Lease!, request.Ttl, started), outcome)
+            : (null, outcome);
+    }
+
+    /// <summary>
+    /// Sends one acquire request (retried with its RequestId on transient failures) and returns its outcome, without
+    /// heartbeating a granted lease: for callers that keep the lease alive themselves (the CLI, another process).
+    /// </summary>
+    public async Task<AcquireOutcome> RequestAsync(string key, AcquireRequest request, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        LockKey.Validate(key);
+        request.Validate();
+        var lockGrain = grains.GetGrain<ILockGrain>(key);
+        var queueDeadline = Time.GetUtcNow() + request.MaxWait;
+        return await LockCallPolicy.RunAsync(
             () => lockGrain.Acquire(request),
             // A retry waits on the same request for what is left of its wait.
             AttemptTimeoutUntil(queueDeadline),
             queueDeadline + RetryFor,
             Time,
             ct);
-        return outcome.Outcome == LockOutcome.Acquired
-            ? (new HeldLease(this, lockGrain, outcome.Lease!, request.Ttl, started), outcome)
-            : (null, outcome);
     }
 
     /// <summary>A lock's holders, queue and recently ended leases.</summary>
