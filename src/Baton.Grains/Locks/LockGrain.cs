@@ -312,7 +312,17 @@ public sealed class LockGrain(
             var events = table.TakeEvents();
             if (changed || events.Count > 0)
             {
-                await PersistAsync(table, events, actor, now);
+                // A lock that just became busy needs its crash backstop before the reply: register it beside the
+                // write instead of after it, so the grant waits for one storage round trip, not two.
+                var reminder = IsBusy && !_reminderRegistered ? RegisterReminderAsync() : Task.CompletedTask;
+                try
+                {
+                    await PersistAsync(table, events, actor, now);
+                }
+                finally
+                {
+                    await reminder;
+                }
             }
 
             await EndOfTurnAsync(now);
@@ -387,16 +397,21 @@ public sealed class LockGrain(
         ReportWaits();
         if (IsBusy && !_reminderRegistered)
         {
-            try
-            {
-                await this.RegisterOrUpdateReminder(ReminderName, _options.ReminderPeriod, _options.ReminderPeriod);
-                _reminderRegistered = true;
-            }
-            catch (Exception ex)
-            {
-                // The timer still runs while the lock is active; the next command tries again.
-                logger.LogWarning(ex, "Lock {Key}: could not register the expiry reminder; retrying on the next command.", this.GetPrimaryKeyString());
-            }
+            await RegisterReminderAsync();
+        }
+    }
+
+    private async Task RegisterReminderAsync()
+    {
+        try
+        {
+            await this.RegisterOrUpdateReminder(ReminderName, _options.ReminderPeriod, _options.ReminderPeriod);
+            _reminderRegistered = true;
+        }
+        catch (Exception ex)
+        {
+            // The timer still runs while the lock is active; the next command tries again.
+            logger.LogWarning(ex, "Lock {Key}: could not register the expiry reminder; retrying on the next command.", this.GetPrimaryKeyString());
         }
     }
 
