@@ -184,7 +184,7 @@ public static class LockEndpoints
             {
                 LockOutcome.Acquired => Results.Created(LockUrl(body.Key!), GrantedLease.From(outcome.Lease!, outcome.RequestId)),
                 LockOutcome.Queued => Results.Accepted(RequestUrl(outcome.RequestId), new QueuedRequest(
-                    outcome.RequestId, body.Key!, "queued", outcome.QueuePosition ?? 0, DateTimeOffset.UtcNow + queueTtl - replyWithin, RequestUrl(outcome.RequestId))),
+                    outcome.RequestId, body.Key!, "queued", outcome.QueuePosition ?? 0, RequestUrl(outcome.RequestId))),
                 LockOutcome.Deadlock => Problem(StatusCodes.Status409Conflict, DeadlockType, "deadlock", outcome.Detail, outcome),
                 _ => Problem(StatusCodes.Status423Locked, NotAvailableType, "lock not available", outcome.Detail, outcome),
             };
@@ -452,8 +452,8 @@ public sealed record GrantedLease(string LeaseId, string Key, string Owner, stri
         lease.LeaseId, lease.Key, lease.Owner, LockEndpoints.ModeName(lease.Mode), lease.FencingToken, lease.AcquiredAt, lease.ExpiresAt, requestId);
 }
 
-/// <summary>202: the request waits at <see cref="QueuePosition"/> (1 is next) until granted or until <see cref="QueuedUntil"/>.</summary>
-public sealed record QueuedRequest(string RequestId, string Key, string State, int QueuePosition, DateTimeOffset QueuedUntil, string StatusUrl);
+/// <summary>202: the request waits at <see cref="QueuePosition"/> (1 is next) until granted or until its queue_ttl_seconds pass (the queue entry's deadline is in <c>GET /api/v1/locks/{key}</c>).</summary>
+public sealed record QueuedRequest(string RequestId, string Key, string State, int QueuePosition, string StatusUrl);
 
 public sealed record HeartbeatResponse(string LeaseId, long FencingToken, DateTimeOffset ExpiresAt);
 
