@@ -69,6 +69,7 @@ public static class BatonCli
 
         root.Subcommands.Add(ClusterCommands.Create(cli));
         EntityCommands.Create(cli).ToList().ForEach(root.Subcommands.Add);
+        root.Subcommands.Add(LockCommands.Create(cli));
         return root;
     }
 

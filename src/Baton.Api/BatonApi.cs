@@ -5,6 +5,7 @@ using System.Text.Json;
 using Baton.Api.Auth;
 using Baton.Api.Feed;
 using Baton.Api.Entities;
+using Baton.Api.Locks;
 using Baton.Hosting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
@@ -106,11 +107,13 @@ public static class BatonApi
                     ["reference"] = "/scalar/v1",
                     ["dashboard"] = "/dashboard",
                     ["events"] = Root + EventFeedEndpoint.Path,
+                    ["locks"] = Root + LockEndpoints.Path,
                 }))
             .WithName("ApiRoot")
             .WithSummary("Who you are to the API, the silo's mode and where to go next.");
         api.MapEventFeed();
         api.MapEntityEndpoints();
+        api.MapLocks();
 
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app));
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<SiloServingState>().MarkStopping());

@@ -1,5 +1,6 @@
 using Baton.Client.Cluster;
 using Baton.Client.Feed;
+using Baton.Client.Locks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Orleans;
@@ -25,6 +26,7 @@ public sealed class BatonClient : IAsyncDisposable
         _host = host;
         Cluster = host.Services.GetRequiredService<IClusterClient>();
         Events = new BatonEventFeed(Cluster);
+        Locks = new BatonLocks(Cluster);
     }
 
     public IClusterClient Cluster { get; }
@@ -33,6 +35,9 @@ public sealed class BatonClient : IAsyncDisposable
 
     /// <summary>The resumable change feed: <see cref="BatonEventFeed.WatchAsync"/>.</summary>
     public BatonEventFeed Events { get; }
+
+    /// <summary>Locks and leases: <see cref="BatonLocks.AcquireAsync"/> returns a lease that heartbeats itself and releases on dispose.</summary>
+    public BatonLocks Locks { get; }
 
     /// <summary>The services of the client's host, for callers that need more than grains (streams, logging).</summary>
     public IServiceProvider Services => _host.Services;

@@ -22,6 +22,15 @@ public sealed record AcquireRequest
 
     [Id(6)] public string RequestId { get; init; } = "";
 
+    /// <summary>
+    /// When set, the call answers <see cref="LockOutcome.Queued"/> (with the queue position) once this much time
+    /// has passed without a grant, while the request stays queued until <see cref="MaxWait"/>; its later grant is a
+    /// <c>lock.acquired</c> event carrying the RequestId and is what <see cref="ILockGrain.RequestStatus"/> returns.
+    /// Null (the default) waits the whole MaxWait. Zero answers Queued at once. At most MaxWait.
+    /// </summary>
+    /// <remarks>For callers that cannot hold a call open as long as the request may queue (HTTP's 202 Accepted).</remarks>
+    [Id(7)] public TimeSpan? ReplyWithin { get; init; }
+
     /// <summary>Throws a <see cref="LockRequestException"/> naming the first field that breaks its rule.</summary>
     public void Validate()
     {
@@ -45,6 +54,12 @@ public sealed record AcquireRequest
         {
             throw new LockRequestException(nameof(MaxWait),
                 $"must be between 0 and {LockLimits.MaxWait.TotalSeconds:0} seconds (got {MaxWait.TotalSeconds:0.###})");
+        }
+
+        if (ReplyWithin is { } replyWithin && (replyWithin < TimeSpan.Zero || replyWithin > MaxWait))
+        {
+            throw new LockRequestException(nameof(ReplyWithin),
+                $"must be between 0 and MaxWait ({MaxWait.TotalSeconds:0.###} seconds) (got {replyWithin.TotalSeconds:0.###})");
         }
 
         if (Purpose is { Length: > LockLimits.MaxPurposeLength })

@@ -19,9 +19,10 @@ public interface ILockGrain : IGrainWithStringKey
     /// out, or is ended as a deadlock victim; it does not block the lock meanwhile (heartbeats, releases and
     /// other requests keep flowing). The request lives in the lock's persisted state, not in the call: when
     /// the call fails (the silo hosting the lock died, a timeout), retry with the same RequestId to wait on
-    /// (or get) the same request's outcome. <see cref="LockOutcome.Queued"/> is returned only when the lock
-    /// had to stop waiting on the caller's behalf before the outcome was decided (its activation is shutting
-    /// down); the request then stays queued, and a retry or <see cref="RequestStatus"/> follows it.
+    /// (or get) the same request's outcome. <see cref="LockOutcome.Queued"/> is returned when
+    /// <see cref="AcquireRequest.ReplyWithin"/> passed before the outcome was decided, or when the lock had to stop
+    /// waiting on the caller's behalf (its activation is shutting down); the request then stays queued until its
+    /// MaxWait, and a retry or <see cref="RequestStatus"/> follows it.
     /// The response timeout covers the longest MaxWait (300 s) plus the time to persist the outcome.
     /// </remarks>
     [ResponseTimeout("00:05:30")]

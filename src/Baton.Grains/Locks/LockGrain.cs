@@ -154,15 +154,19 @@ public sealed class LockGrain(
             return outcome;
         }
 
+        // ReplyWithin answers Queued before the deadline and leaves the request queued; otherwise wait for the
+        // outcome, giving the wake timer a grace period past the deadline.
+        var replyAfter = request.ReplyWithin is { } replyWithin && replyWithin < waitFor ? replyWithin : waitFor + WaitGrace;
         using var cancel = new CancellationTokenSource();
-        var timeout = Task.Delay(Clamp(waitFor + WaitGrace, MaxTimerDue), time, cancel.Token);
+        var timeout = Task.Delay(Clamp(replyAfter, MaxTimerDue), time, cancel.Token);
         if (await Task.WhenAny(waiter.Task, timeout) == waiter.Task)
         {
             await cancel.CancelAsync();
             return await waiter.Task;
         }
 
-        // The wake timer should have ended the wait by now; end it here in case it could not (e.g. a slow write).
+        // ReplyWithin passed (the answer is Queued unless the request was decided meanwhile), or the wake timer
+        // should have ended the wait by now and this ends it in case it could not (e.g. a slow write).
         StopListening(request.RequestId, waiter);
         return await RunAsync((table, now) =>
         {
@@ -308,7 +312,17 @@ public sealed class LockGrain(
             var events = table.TakeEvents();
             if (changed || events.Count > 0)
             {
-                await PersistAsync(table, events, actor, now);
+                // A lock that just became busy needs its crash backstop before the reply: register it beside the
+                // write instead of after it, so the grant waits for one storage round trip, not two.
+                var reminder = IsBusy && !_reminderRegistered ? RegisterReminderAsync() : Task.CompletedTask;
+                try
+                {
+                    await PersistAsync(table, events, actor, now);
+                }
+                finally
+                {
+                    await reminder;
+                }
             }
 
             await EndOfTurnAsync(now);
@@ -383,16 +397,21 @@ public sealed class LockGrain(
         ReportWaits();
         if (IsBusy && !_reminderRegistered)
         {
-            try
-            {
-                await this.RegisterOrUpdateReminder(ReminderName, _options.ReminderPeriod, _options.ReminderPeriod);
-                _reminderRegistered = true;
-            }
-            catch (Exception ex)
-            {
-                // The timer still runs while the lock is active; the next command tries again.
-                logger.LogWarning(ex, "Lock {Key}: could not register the expiry reminder; retrying on the next command.", this.GetPrimaryKeyString());
-            }
+            await RegisterReminderAsync();
+        }
+    }
+
+    private async Task RegisterReminderAsync()
+    {
+        try
+        {
+            await this.RegisterOrUpdateReminder(ReminderName, _options.ReminderPeriod, _options.ReminderPeriod);
+            _reminderRegistered = true;
+        }
+        catch (Exception ex)
+        {
+            // The timer still runs while the lock is active; the next command tries again.
+            logger.LogWarning(ex, "Lock {Key}: could not register the expiry reminder; retrying on the next command.", this.GetPrimaryKeyString());
         }
     }
 
