@@ -215,7 +215,11 @@ public sealed class WriteIntentGrain(
         bool changed;
         try
         {
+            // A deadline that passed is applied before the call is decided, whether or not the timer got there first:
+            // a review after the deadline finds the intent Expired.
+            var expired = state.State.Exists && IntentDecisions.Expire(Key, state.State, now) == ExpireOutcome.Expired;
             (result, changed) = decide(now);
+            changed |= expired;
         }
         catch (Exception ex) when (IsRefusal(ex))
         {
@@ -235,6 +239,11 @@ public sealed class WriteIntentGrain(
             await PersistAsync();
             await EndOfTurnAsync(now);
             SyncIndex();
+        }
+        else if (IntentDecisions.Due(state.State) is { Kind: not DueKind.None } due && due.At <= now && !_driving)
+        {
+            // Something is due and no drive is under way (e.g. the timer was lost with a failed step): start one.
+            ScheduleWake(due, now);
         }
 
         return result;
