@@ -4,6 +4,7 @@ using Baton.Grains.Feed;
 using Baton.Grains.Locks;
 using Baton.Postgres.Feed;
 using Baton.Grains.Entities;
+using Baton.Grains.Intents;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -67,6 +68,7 @@ public static class SiloBuilderExtensions
         silo.Services.TryAddKeyedSingleton<TimeProvider>(LockServiceKeys.Clock, (sp, _) => sp.GetRequiredService<TimeProvider>());
         silo.Services.AddOptions<LockGrainOptions>();
         silo.Services.AddBatonEntities();
+        silo.Services.AddBatonIntents();
         silo.Services.AddSingleton<SiloServingState>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloServingState>());
 

@@ -1,8 +1,9 @@
 namespace Baton.Contracts.Intents;
 
 /// <summary>
-/// One reviewer's "needs my approval" index, keyed by reviewer id and fed from the <c>intents</c> stream. The intent
-/// grains hold the truth; an entry here is a pointer that may briefly lag.
+/// One reviewer's "needs my approval" index, keyed by reviewer id (<c>*</c> lists the intents anybody but their
+/// requester may review) and kept by the intent grains after each change. The intent grains hold the truth; an entry
+/// here is a pointer that may briefly lag.
 /// </summary>
 public interface IReviewerGrain : IGrainWithStringKey
 {

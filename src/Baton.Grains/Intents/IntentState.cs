@@ -39,6 +39,12 @@ public sealed class IntentState : IEventOutboxState
 
     [Id(12)] public EventOutbox Outbox { get; set; } = new();
 
+    /// <summary>
+    /// The reviewers whose "needs my approval" index may still list this intent: grown in the write that adds entries,
+    /// shrunk (lazily persisted) once their removal was delivered, so a crash in between only repeats removals.
+    /// </summary>
+    [Id(13)] public List<string> IndexedReviewers { get; set; } = [];
+
     public bool Exists => Intent is not null;
 }
 
