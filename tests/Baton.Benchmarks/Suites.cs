@@ -9,5 +9,6 @@ public static class Suites
     public static IReadOnlyList<Suite> All { get; } =
     [
         new("baseline", "Grain-call round trips (IManagementGrain) through the client: the floor under every other figure.", BaselineBench.RunAsync),
+        new("entities", "Entity mutations, 16 writers on distinct entities: persisted transitions, change events delivered to a feed consumer, p50/p99.", EntityBench.RunAsync),
     ];
 }
