@@ -2,13 +2,15 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Baton.Client.Feed;
+using Baton.Contracts;
 using Baton.Contracts.Entities;
 using Spectre.Console;
 
 namespace Baton.Cli.Commands;
 
 /// <summary>
-/// <c>baton kind define</c> and <c>baton entity get|set|patch|delete|history</c>: entities through the
+/// <c>baton kind define</c> and <c>baton entity get|set|patch|delete|history|watch</c>: entities through the
 /// Orleans client. Writes name their actor with <c>--actor</c> (the .NET client path has no authenticated
 /// principal to take it from). Refusals (schema, version, undefined kind) exit with <see cref="ExitCodes.Failed"/>.
 /// </summary>
@@ -70,6 +72,7 @@ public static class EntityCommands
         entity.Subcommands.Add(Write(cli, "patch", "Apply a JSON merge patch (RFC 7386) to an entity's state.", patch: true));
         entity.Subcommands.Add(Delete(cli));
         entity.Subcommands.Add(History(cli));
+        entity.Subcommands.Add(Watch(cli));
         return entity;
     }
 
@@ -244,6 +247,121 @@ public static class EntityCommands
             return ExitCodes.Ok;
         });
         return history;
+    }
+
+    private static Command Watch(CliContext cli)
+    {
+        var kind = new Argument<string>("KIND") { Description = "The kind whose entities to follow." };
+        var after = new Option<string>("--after") { Description = "Resume after this cursor (the cursor of the last event handled); default: from now." };
+        var types = new Option<string[]>("--type") { Description = "Only events of this type or 'prefix.*' (repeatable; default: entity.changed and the kind's derived events)." };
+        var count = new Option<int?>("--count") { Description = "Stop after this many events (default: run until interrupted)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON document per line: cursor, namespace, event_id, type, subject, sequence, occurred_at, actor, payload." };
+        var watch = new Command("watch", "Follow the changes of a kind's entities as they happen (the change feed filtered by kind).") { kind, after, types, count, json };
+        watch.SetAction(async (parse, ct) =>
+        {
+            var kindName = Valid(parse.GetValue(kind)!);
+            var cursor = parse.GetValue(after);
+            if (cursor is not null && !FeedCursor.TryParse(cursor, out _))
+            {
+                throw new UsageException($"--after: '{cursor}' is not a feed cursor (pass back the cursor of an event this feed printed).");
+            }
+
+            if (!EventTypeFilter.TryParse(parse.GetValue(types), out var typeFilter, out var typeError))
+            {
+                throw new UsageException($"--type: {typeError}");
+            }
+
+            var limit = parse.GetValue(count);
+            if (limit is < 1)
+            {
+                throw new UsageException("--count: must be at least 1.");
+            }
+
+            var asJson = parse.GetValue(json);
+            await using var client = await cli.ConnectAsync(parse, ct);
+            var seen = 0;
+            try
+            {
+                await foreach (var e in client.Events.WatchAsync(FeedFilter.EntityKind(kindName, typeFilter), cursor, ct))
+                {
+                    if (asJson)
+                    {
+                        cli.Out.WriteLine(FeedEventJson(e).ToJsonString());
+                    }
+                    else
+                    {
+                        cli.Out.WriteLine(FeedEventLine(e));
+                    }
+
+                    cli.Out.Flush();
+                    if (++seen == limit)
+                    {
+                        break;
+                    }
+                }
+            }
+            catch (CursorExpiredException ex)
+            {
+                cli.Error.WriteLine($"baton: {ex.Message}");
+                return ExitCodes.Failed;
+            }
+
+            return ExitCodes.Ok;
+        });
+        return watch;
+    }
+
+    private static JsonObject FeedEventJson(FeedEvent e)
+    {
+        JsonNode? payload;
+        try
+        {
+            payload = JsonNode.Parse(e.Envelope.Payload);
+        }
+        catch (JsonException)
+        {
+            payload = e.Envelope.Payload;
+        }
+
+        return new JsonObject
+        {
+            ["cursor"] = e.Cursor,
+            ["namespace"] = e.Namespace,
+            ["event_id"] = e.Envelope.EventId,
+            ["type"] = e.Envelope.Type,
+            ["subject"] = e.Envelope.Subject,
+            ["sequence"] = e.Envelope.Sequence,
+            ["occurred_at"] = e.Envelope.OccurredAt,
+            ["actor"] = e.Envelope.Actor,
+            ["payload"] = payload,
+        };
+    }
+
+    /// <summary>One line for people: cursor, time, type, subject, version and changed fields when the payload has them.</summary>
+    private static string FeedEventLine(FeedEvent e)
+    {
+        var line = $"{e.Cursor}  {Time(e.Envelope.OccurredAt)}  {e.Envelope.Type}  {e.Envelope.Subject}";
+        try
+        {
+            if (JsonNode.Parse(e.Envelope.Payload) is JsonObject payload)
+            {
+                if (payload["version"] is JsonValue version)
+                {
+                    line += $"  v{version.ToJsonString()}";
+                }
+
+                if (payload["changed_fields"] is JsonArray fields && fields.Count > 0)
+                {
+                    line += $"  changed: {string.Join(", ", fields.Select(f => f?.GetValue<string>()))}";
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: the line without details.
+        }
+
+        return e.Envelope.Actor is null ? line : $"{line}  by {e.Envelope.Actor}";
     }
 
     private static JsonNode Transition(FieldTransition t)

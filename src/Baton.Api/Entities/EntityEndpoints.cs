@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Baton.Api.Feed;
 using Baton.Contracts;
 using Baton.Contracts.Entities;
 using Microsoft.AspNetCore.Builder;
@@ -18,8 +19,9 @@ namespace Baton.Api.Entities;
 /// </summary>
 /// <remarks>
 /// <para><b>Ids.</b> An entity id is one path segment; an id containing '/' is sent with it escaped as <c>%2F</c>.
-/// <c>GET /entities/{kind}/watch</c> is the change feed, so an entity whose id is <c>watch</c> cannot be read
-/// with GET over HTTP (the .NET client and the CLI can); every other method reaches it.</para>
+/// <c>GET /entities/{kind}/watch</c> is the kind's change stream (Server-Sent Events), so an entity whose id is
+/// <c>watch</c> cannot be read with GET over HTTP (the .NET client and the CLI can); every other method, and its
+/// <c>/history</c> and <c>/state-since</c>, reach it.</para>
 /// <para><b>Versions.</b> The <c>ETag</c> is the entity's version, quoted (<c>"3"</c>). <c>If-Match: "3"</c> makes a
 /// write conditional on version 3 (<c>"0"</c>: never written); <c>If-Match: *</c> on the entity being live.
 /// A mismatch is <c>412</c> with the current version in <c>current_version</c> and the <c>ETag</c> header.</para>
@@ -47,6 +49,20 @@ public static class EntityEndpoints
             .WithName("DefineKind").WithSummary("Define or redefine a kind: { schema, secret_fields, derivers }.");
         kinds.MapGet("/", DescribeKind).WithName("DescribeKind").WithSummary("The kind's current definition and version.");
 
+        // A literal segment outranks a route parameter, so this wins over GET /entities/{kind}/{id} for id "watch".
+        api.MapGet("/entities/{kind}/watch", WatchKind)
+            .RequireAuthorization(BatonPolicies.AnyRole)
+            .WithTags("Entities")
+            .WithName("WatchEntities")
+            .WithSummary("The kind's changes as Server-Sent Events (the change feed filtered by kind); resume with Last-Event-ID or ?after=<cursor>.")
+            .WithDescription(
+                "Every event of namespace entities whose subject is kind/<id>: entity.changed and the kind's derived events " +
+                "(kind.created, kind.updated, kind.deleted, field rules). types narrows it (e.g. types=entity.changed). " +
+                "Cursors, Last-Event-ID, heartbeats and 410 on an expired cursor are those of GET /events.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status410Gone);
+
         var entity = api.MapGroup("/entities/{kind}/{id}").WithTags("Entities");
         entity.MapGet("/", GetEntity).WithName("GetEntity").WithSummary("The entity's state; the ETag is its version.");
         entity.MapPut("/", ReplaceEntity).RequireAuthorization(BatonPolicies.Agent)
@@ -58,6 +74,23 @@ public static class EntityEndpoints
         entity.MapGet("/history", GetHistory).WithName("EntityHistory").WithSummary("Field transitions, newest first: ?field=&since=&limit=.");
         entity.MapGet("/state-since", GetStateSince).WithName("EntityStateSince").WithSummary("Since when a field has had its current value: ?field=.");
         return api;
+    }
+
+    private static Task WatchKind(string kind, HttpContext http, string? types, string? after, CancellationToken aborted)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (EntityKey.KindProblem(kind) is { } rule)
+        {
+            errors["kind"] = [rule];
+        }
+
+        if (!EventTypeFilter.TryParse(types, out var typeFilter, out var typeError))
+        {
+            errors["types"] = [typeError];
+        }
+
+        var filter = errors.Count == 0 ? FeedFilter.EntityKind(kind, typeFilter) : null;
+        return EventFeedEndpoint.ServeAsync(http, filter, errors, after, aborted);
     }
 
     private static async Task<IResult> DefineKind(string kind, HttpRequest request, IGrainFactory grains)

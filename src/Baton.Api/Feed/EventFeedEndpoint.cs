@@ -45,29 +45,36 @@ public static class EventFeedEndpoint
         return api;
     }
 
-    private static async Task StreamAsync(
-        HttpContext http,
-        IGrainFactory grains,
-        EventFeedOptions options,
-        ILoggerFactory loggers,
-        [FromQuery] string? types,
-        [FromQuery] string? after,
-        CancellationToken aborted)
+    private static Task StreamAsync(HttpContext http, [FromQuery] string? types, [FromQuery] string? after, CancellationToken aborted)
     {
-        var lastEventId = http.Request.Headers[LastEventIdHeader].ToString();
-        var (cursorText, cursorSource) = lastEventId.Length > 0 ? (lastEventId, LastEventIdHeader) : (after, "after");
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (cursorText is not null && !FeedCursor.TryParse(cursorText, out _))
-        {
-            errors[cursorSource] = [$"'{Shorten(cursorText)}' is not a feed cursor: pass back an SSE id this feed sent, or omit it to start from now."];
-        }
-
         if (!EventTypeFilter.TryParse(types, out var filter, out var filterError))
         {
             errors["types"] = [filterError];
         }
 
-        if (errors.Count > 0)
+        return ServeAsync(http, filter is null ? null : FeedFilter.Of(filter), errors, after, aborted);
+    }
+
+    /// <summary>
+    /// Streams the events that match <paramref name="filter"/> as Server-Sent Events, from the cursor in
+    /// <c>Last-Event-ID</c> or <paramref name="after"/> (or from now), until the client goes away. The caller's
+    /// request <paramref name="errors"/> and a malformed cursor are answered with 400 before anything streams,
+    /// an expired cursor with 410. Shared by every SSE view of the feed (<c>/events</c>, <c>/entities/{kind}/watch</c>).
+    /// </summary>
+    internal static async Task ServeAsync(HttpContext http, FeedFilter? filter, Dictionary<string, string[]> errors, string? after, CancellationToken aborted)
+    {
+        var grains = http.RequestServices.GetRequiredService<IGrainFactory>();
+        var options = http.RequestServices.GetRequiredService<EventFeedOptions>();
+        var loggers = http.RequestServices.GetRequiredService<ILoggerFactory>();
+        var lastEventId = http.Request.Headers[LastEventIdHeader].ToString();
+        var (cursorText, cursorSource) = lastEventId.Length > 0 ? (lastEventId, LastEventIdHeader) : (after, "after");
+        if (cursorText is not null && !FeedCursor.TryParse(cursorText, out _))
+        {
+            errors[cursorSource] = [$"'{Shorten(cursorText)}' is not a feed cursor: pass back an SSE id this feed sent, or omit it to start from now."];
+        }
+
+        if (errors.Count > 0 || filter is null)
         {
             await Results.ValidationProblem(errors, title: "invalid feed request").ExecuteAsync(http);
             return;
@@ -75,7 +82,7 @@ public static class EventFeedEndpoint
 
         var feed = grains.GetGrain<IEventFeedGrain>(0);
         var cursor = cursorText ?? await feed.Head();
-        var page = await feed.Read(new FeedQuery(cursor, filter!.Patterns, options.PageSize));
+        var page = await feed.Read(filter.Query(cursor, options.PageSize));
         if (page.Expired)
         {
             await Expired(cursor, page.Detail).ExecuteAsync(http);
@@ -130,7 +137,7 @@ public static class EventFeedEndpoint
                     await Task.Delay(options.PollInterval, aborted);
                 }
 
-                page = await feed.Read(new FeedQuery(cursor, filter.Patterns, options.PageSize));
+                page = await feed.Read(filter.Query(cursor, options.PageSize));
                 if (page.Expired)
                 {
                     // Fell behind the retention window while streaming: say so and end; a reconnect gets the 410.

@@ -24,9 +24,14 @@ public sealed class BatonEventFeed(IGrainFactory grains)
 
     /// <summary>One page after <paramref name="after"/>: the events, the cursor to continue from, and whether the cursor expired.</summary>
     public Task<FeedPage> ReadAsync(string after, IReadOnlyList<string>? types = null, int? limit = null)
+        => ReadAsync(after, FeedFilter.Of(EventTypeFilter.Parse(types)), limit);
+
+    /// <summary>One page of the events matching <paramref name="filter"/> after <paramref name="after"/>.</summary>
+    public Task<FeedPage> ReadAsync(string after, FeedFilter filter, int? limit = null)
     {
-        Validate(after, types);
-        return Feed.Read(new FeedQuery(after, types ?? [], limit ?? PageSize));
+        ArgumentNullException.ThrowIfNull(filter);
+        FeedCursor.Parse(after, nameof(after));
+        return Feed.Read(filter.Query(after, limit ?? PageSize));
     }
 
     /// <summary>
@@ -36,26 +41,31 @@ public sealed class BatonEventFeed(IGrainFactory grains)
     /// </summary>
     /// <exception cref="CursorExpiredException">The cursor is older than the retention window: re-list, then watch from now.</exception>
     /// <exception cref="ArgumentException">The cursor or a type pattern is malformed.</exception>
+    public IAsyncEnumerable<FeedEvent> WatchAsync(IReadOnlyList<string>? types, string? after, CancellationToken cancellationToken = default)
+        => WatchAsync(FeedFilter.Of(EventTypeFilter.Parse(types)), after, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="WatchAsync(IReadOnlyList{string}?, string?, CancellationToken)"/> for the events matching
+    /// <paramref name="filter"/>: e.g. <see cref="FeedFilter.EntityKind"/> for one kind's entity changes.
+    /// </summary>
+    /// <exception cref="CursorExpiredException">The cursor is older than the retention window: re-list, then watch from now.</exception>
+    /// <exception cref="ArgumentException">The cursor is malformed.</exception>
     public async IAsyncEnumerable<FeedEvent> WatchAsync(
-        IReadOnlyList<string>? types,
+        FeedFilter filter,
         string? after,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        types ??= [];
+        ArgumentNullException.ThrowIfNull(filter);
         if (after is not null)
         {
-            Validate(after, types);
-        }
-        else
-        {
-            EventTypeFilter.Parse(types);
+            FeedCursor.Parse(after, nameof(after));
         }
 
         var cursor = after ?? await Feed.Head();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var page = await Feed.Read(new FeedQuery(cursor, types, PageSize));
+            var page = await Feed.Read(filter.Query(cursor, PageSize));
             if (page.Expired)
             {
                 throw new CursorExpiredException(cursor, page.Detail);
@@ -72,11 +82,5 @@ public sealed class BatonEventFeed(IGrainFactory grains)
                 await Task.Delay(PollInterval, cancellationToken);
             }
         }
-    }
-
-    private static void Validate(string after, IReadOnlyList<string>? types)
-    {
-        FeedCursor.Parse(after, nameof(after));
-        EventTypeFilter.Parse(types);
     }
 }

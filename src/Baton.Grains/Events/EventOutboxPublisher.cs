@@ -172,23 +172,56 @@ public sealed class EventOutboxPublisher<TState> where TState : IEventOutboxStat
         var pending = Outbox.Pending.ToArray();
         var published = 0;
         Exception? failure = null;
-        foreach (var entry in pending)
+
+        // Consecutive events of one stream (a change and the events derived from it) go out as one batch:
+        // one enqueue instead of one per event, in the same order.
+        while (published < pending.Length && failure is null)
         {
+            var run = 1;
+            while (published + run < pending.Length && SameStream(pending[published], pending[published + run]))
+            {
+                run++;
+            }
+
+            var ready = 0;
             try
             {
-                if (_faults is not null)
+                for (; ready < run; ready++)
                 {
-                    await _faults.BeforePublish(_grain.GrainId, entry.Envelope);
+                    if (_faults is not null)
+                    {
+                        await _faults.BeforePublish(_grain.GrainId, pending[published + ready].Envelope);
+                    }
                 }
-
-                await Stream(entry).OnNextAsync(entry.Envelope);
-                published++;
             }
             catch (Exception ex)
             {
                 // Stop at the first failure: publishing the ones behind it would break per-subject order.
                 failure = ex;
+            }
+
+            if (ready == 0)
+            {
                 break;
+            }
+
+            try
+            {
+                var stream = Stream(pending[published]);
+                if (ready == 1)
+                {
+                    await stream.OnNextAsync(pending[published].Envelope);
+                }
+                else
+                {
+                    await stream.OnNextBatchAsync([.. pending.Skip(published).Take(ready).Select(e => e.Envelope)]);
+                }
+
+                published += ready;
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
             }
         }
 
@@ -216,6 +249,10 @@ public sealed class EventOutboxPublisher<TState> where TState : IEventOutboxStat
             await UnregisterReminderAsync();
         }
     }
+
+    private static bool SameStream(OutboxEntry a, OutboxEntry b) =>
+        string.Equals(a.Namespace, b.Namespace, StringComparison.Ordinal)
+        && string.Equals(a.Envelope.Subject, b.Envelope.Subject, StringComparison.Ordinal);
 
     private IAsyncStream<EventEnvelope> Stream(OutboxEntry entry)
     {

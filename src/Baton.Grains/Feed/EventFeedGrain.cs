@@ -11,7 +11,7 @@ public sealed class EventFeedGrain(IEventLog log) : Grain, IEventFeedGrain
     {
         ArgumentNullException.ThrowIfNull(query);
         var after = FeedCursor.Parse(query.After);
-        var filter = EventTypeFilter.Parse(query.Types);
+        var filter = FeedFilter.Of(query);
         if (query.Limit is < 1 or > FeedQuery.MaxLimit)
         {
             throw new ArgumentOutOfRangeException(nameof(query), query.Limit, $"Limit must be between 1 and {FeedQuery.MaxLimit}.");

@@ -18,7 +18,7 @@ public interface IEventLog
     Task AppendAsync(IReadOnlyList<LogAppend> events, CancellationToken cancellationToken = default);
 
     /// <summary>At most <paramref name="limit"/> events after position <paramref name="after"/> that match <paramref name="filter"/>, in position order.</summary>
-    Task<EventLogPage> ReadAsync(long after, EventTypeFilter filter, int limit, CancellationToken cancellationToken = default);
+    Task<EventLogPage> ReadAsync(long after, FeedFilter filter, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>How far the log was evicted and how far it reaches now.</summary>
     Task<EventLogBounds> BoundsAsync(CancellationToken cancellationToken = default);

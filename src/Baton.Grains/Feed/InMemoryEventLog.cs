@@ -41,7 +41,7 @@ public sealed class InMemoryEventLog(EventLogOptions options, TimeProvider time)
         return Task.CompletedTask;
     }
 
-    public Task<EventLogPage> ReadAsync(long after, EventTypeFilter filter, int limit, CancellationToken cancellationToken = default)
+    public Task<EventLogPage> ReadAsync(long after, FeedFilter filter, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
@@ -56,7 +56,7 @@ public sealed class InMemoryEventLog(EventLogOptions options, TimeProvider time)
                 {
                     for (var n = node; n is not null && page.Count < limit; n = n.Next)
                     {
-                        if (filter.Matches(n.Value.Entry.Envelope.Type))
+                        if (filter.Matches(n.Value.Entry.Namespace, n.Value.Entry.Envelope))
                         {
                             page.Add(n.Value.Entry);
                         }

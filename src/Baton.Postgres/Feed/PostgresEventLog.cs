@@ -52,7 +52,7 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
         return pending.Done.Task.WaitAsync(cancellationToken);
     }
 
-    public async Task<EventLogPage> ReadAsync(long after, EventTypeFilter filter, int limit, CancellationToken cancellationToken = default)
+    public async Task<EventLogPage> ReadAsync(long after, FeedFilter filter, int limit, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
@@ -71,15 +71,19 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
                 FROM baton_event_log
                 WHERE position > @after
                   AND (@all OR type = ANY(@exact) OR type LIKE ANY(@prefixes))
+                  AND (@namespace::text IS NULL OR namespace = @namespace)
+                  AND (@subject_prefix::text IS NULL OR starts_with(subject, @subject_prefix))
                 ORDER BY position
                 LIMIT @limit
             ) e ON true
             ORDER BY e.position
             """);
         command.Parameters.AddWithValue("after", after);
-        command.Parameters.AddWithValue("all", filter.MatchesAll);
-        command.Parameters.AddWithValue("exact", filter.Exact.ToArray());
-        command.Parameters.AddWithValue("prefixes", filter.Prefixes.Select(p => p.Replace("_", "\\_", StringComparison.Ordinal) + "%").ToArray());
+        command.Parameters.AddWithValue("all", filter.Types.MatchesAll);
+        command.Parameters.AddWithValue("exact", filter.Types.Exact.ToArray());
+        command.Parameters.Add(new NpgsqlParameter("namespace", NpgsqlDbType.Text) { Value = (object?)filter.Namespace ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter("subject_prefix", NpgsqlDbType.Text) { Value = (object?)filter.SubjectPrefix ?? DBNull.Value });
+        command.Parameters.AddWithValue("prefixes", filter.Types.Prefixes.Select(p => p.Replace("_", "\\_", StringComparison.Ordinal) + "%").ToArray());
         command.Parameters.AddWithValue("limit", limit);
 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -28,6 +28,19 @@ public sealed class BenchCluster : IAsyncDisposable
 
     public BatonClient Client { get; }
 
+    /// <summary>CPU time the silo processes have used so far, for CPU-per-operation figures.</summary>
+    public TimeSpan SiloCpuTime()
+    {
+        var total = TimeSpan.Zero;
+        foreach (var silo in _silos)
+        {
+            silo.Refresh();
+            total += silo.TotalProcessorTime;
+        }
+
+        return total;
+    }
+
     public static async Task<BenchCluster> StartAsync(int silos, IDictionary<string, string>? settings = null)
     {
         var postgres = await PostgresServer.StartAsync();

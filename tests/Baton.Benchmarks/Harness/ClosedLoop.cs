@@ -45,16 +45,22 @@ public static class ClosedLoop
 
         await Task.Delay(warmup);
         var clock = Stopwatch.StartNew();
+        var measuredFrom = Stopwatch.GetTimestamp();
         Volatile.Write(ref measuring, 1);
         await Task.Delay(duration);
         Volatile.Write(ref measuring, 0);
         var elapsed = clock.Elapsed;
+        var measuredTo = Stopwatch.GetTimestamp();
         Volatile.Write(ref stop, 1);
         await Task.WhenAll(tasks);
 
         var all = latencies.SelectMany(l => l).ToArray();
         Array.Sort(all);
-        return new LoopResult(all.Length, elapsed, Percentile(all, 0.50), Percentile(all, 0.99), errors.Sum());
+        return new LoopResult(all.Length, elapsed, Percentile(all, 0.50), Percentile(all, 0.99), errors.Sum())
+        {
+            MeasuredFrom = measuredFrom,
+            MeasuredTo = measuredTo,
+        };
     }
 
     public static double Percentile(double[] sorted, double p)
@@ -64,6 +70,12 @@ public static class ClosedLoop
 public sealed record LoopResult(long Operations, TimeSpan Elapsed, double P50Ms, double P99Ms, long Errors)
 {
     public double OpsPerSecond => Operations / Elapsed.TotalSeconds;
+
+    /// <summary>The <see cref="Stopwatch"/> timestamp at which the measured window opened.</summary>
+    public long MeasuredFrom { get; init; }
+
+    /// <summary>The <see cref="Stopwatch"/> timestamp at which the measured window closed.</summary>
+    public long MeasuredTo { get; init; }
 
     /// <summary>Prints <c>metric value unit</c> lines, the format the peers' scripts and table.py use.</summary>
     public void Print(string name)

@@ -79,4 +79,20 @@ public sealed class FeedCursorAndFilterTests
         Assert.False(EventTypeFilter.TryParse(tooMany, out _, out var error));
         Assert.Contains($"at most {EventTypeFilter.MaxPatterns}", error);
     }
+
+    [Fact]
+    public void A_feed_filter_carries_its_namespace_and_subject_prefix_through_the_query()
+    {
+        var filter = FeedFilter.EntityKind("deploy", EventTypeFilter.Parse(["entity.changed"]));
+        var query = filter.Query("42", 10);
+        var back = FeedFilter.Of(query);
+
+        Assert.Equal(("42", 10, "entities", "deploy/"), (query.After, query.Limit, query.Namespace, query.SubjectPrefix));
+        Assert.True(back.Matches(EventNamespaces.Entities, new EventEnvelope("e", "entity.changed", "deploy/x", 1, DateTimeOffset.UnixEpoch, null, "{}")));
+        Assert.False(back.Matches(EventNamespaces.Entities, new EventEnvelope("e", "entity.changed", "deploy-x/y", 1, DateTimeOffset.UnixEpoch, null, "{}")));
+        Assert.False(back.Matches(EventNamespaces.Locks, new EventEnvelope("e", "entity.changed", "deploy/x", 1, DateTimeOffset.UnixEpoch, null, "{}")));
+        Assert.False(FeedFilter.TryCreate(EventTypeFilter.All, "nope", null, out _, out var error));
+        Assert.Contains("not an event namespace", error);
+        Assert.Throws<Baton.Contracts.Entities.EntityValidationException>(() => FeedFilter.EntityKind("Deploy"));
+    }
 }

@@ -18,7 +18,7 @@ public sealed class InMemoryEventLogTests
         await log.AppendAsync([Append(a), Append(Event("b", "entity.changed", 2))]);
         await log.AppendAsync([Append(a)]);
 
-        var page = await log.ReadAsync(0, EventTypeFilter.All, 100);
+        var page = await log.ReadAsync(0, FeedFilter.All, 100);
 
         Assert.Equal(["a", "b"], page.Entries.Select(e => e.Envelope.EventId));
         Assert.Equal([1L, 2L], page.Entries.Select(e => e.Position));
@@ -36,7 +36,7 @@ public sealed class InMemoryEventLogTests
             Append(Event("4", "lock.acquired", 3)),
             Append(Event("5", "lock.released", 4)),
         ]);
-        var acquired = EventTypeFilter.Parse(["lock.acquired"]);
+        var acquired = FeedFilter.Of(EventTypeFilter.Parse(["lock.acquired"]));
 
         var full = await log.ReadAsync(0, acquired, limit: 1);
         Assert.Equal(["1"], full.Entries.Select(e => e.Envelope.EventId));
@@ -49,6 +49,27 @@ public sealed class InMemoryEventLogTests
         var none = await log.ReadAsync(5, acquired, limit: 10);
         Assert.Empty(none.Entries);
         Assert.Equal(5, none.ScannedThrough);
+    }
+
+    [Fact]
+    public async Task A_kind_filter_keeps_only_that_kinds_entity_events()
+    {
+        var log = Log();
+        await log.AppendAsync([
+            Append(Event("1", "entity.changed", 1, subject: "deploy/a")),
+            Append(Event("2", "deploy.created", 2, subject: "deploy/a")),
+            Append(Event("3", "entity.changed", 1, subject: "deploy.v2/a")),
+            Append(Event("4", "entity.changed", 1, subject: "ticket/deploy/a")),
+            new LogAppend(EventNamespaces.Locks, Event("5", "lock.acquired", 1, subject: "deploy/a")),
+            Append(Event("6", "entity.changed", 1, subject: "deploy/b")),
+        ]);
+
+        var kind = await log.ReadAsync(0, FeedFilter.EntityKind("deploy"), 10);
+        var changes = await log.ReadAsync(0, FeedFilter.EntityKind("deploy", EventTypeFilter.Parse(["entity.changed"])), 10);
+
+        Assert.Equal(["1", "2", "6"], kind.Entries.Select(e => e.Envelope.EventId));
+        Assert.Equal(["1", "6"], changes.Entries.Select(e => e.Envelope.EventId));
+        Assert.Equal(6, changes.ScannedThrough);
     }
 
     [Fact]
@@ -71,7 +92,7 @@ public sealed class InMemoryEventLogTests
         Assert.False(EventLogPage.IsExpired(2, bounds));
         Assert.False(EventLogPage.IsExpired(3, bounds));
         Assert.True(EventLogPage.IsExpired(4, bounds));
-        Assert.Equal(["new-1"], (await log.ReadAsync(2, EventTypeFilter.All, 10)).Entries.Select(e => e.Envelope.EventId));
+        Assert.Equal(["new-1"], (await log.ReadAsync(2, FeedFilter.All, 10)).Entries.Select(e => e.Envelope.EventId));
 
         _time.Advance(TimeSpan.FromHours(1));
         Assert.Equal(1, await sweeper.SweepAsync());
@@ -87,7 +108,7 @@ public sealed class InMemoryEventLogTests
             await log.AppendAsync([Append(Event($"e{i}", "entity.changed", i))]);
         }
 
-        var page = await log.ReadAsync(2, EventTypeFilter.All, 10);
+        var page = await log.ReadAsync(2, FeedFilter.All, 10);
         Assert.Equal(["e3", "e4", "e5"], page.Entries.Select(e => e.Envelope.EventId));
         Assert.Equal(new EventLogBounds(2, 5), page.Bounds);
         Assert.True(EventLogPage.IsExpired(1, page.Bounds));

@@ -31,7 +31,7 @@ public sealed class PostgresEventLogTests(PostgresFixture postgres) : IAsyncLife
         await _log.AppendAsync([new(EventNamespaces.Entities, a), new(EventNamespaces.Entities, a), new(EventNamespaces.Locks, Event("b", "lock.acquired", 2))]);
         await _log.AppendAsync([new(EventNamespaces.Entities, a)]);
 
-        var page = await _log.ReadAsync(0, EventTypeFilter.All, 10);
+        var page = await _log.ReadAsync(0, FeedFilter.All, 10);
 
         Assert.Equal(["a", "b"], page.Entries.Select(e => e.Envelope.EventId));
         Assert.Equal(a, page.Entries[0].Envelope);
@@ -52,7 +52,7 @@ public sealed class PostgresEventLogTests(PostgresFixture postgres) : IAsyncLife
             new(EventNamespaces.Entities, Event("5", "entity.changed", 5)),
         ]);
 
-        var page = await _log.ReadAsync(0, EventTypeFilter.Parse(["run_x.*", "lock.*", "entity.changed"]), 10);
+        var page = await _log.ReadAsync(0, FeedFilter.Of(EventTypeFilter.Parse(["run_x.*", "lock.*", "entity.changed"])), 10);
 
         Assert.Equal(["1", "3", "5"], page.Entries.Select(e => e.Envelope.EventId));
         Assert.Equal(page.Bounds.Head, page.ScannedThrough);
@@ -75,12 +75,12 @@ public sealed class PostgresEventLogTests(PostgresFixture postgres) : IAsyncLife
         long cursor = 0;
         while (seen.Count < 1000)
         {
-            var page = await _log.ReadAsync(cursor, EventTypeFilter.All, 100);
+            var page = await _log.ReadAsync(cursor, FeedFilter.All, 100);
             seen.AddRange(page.Entries);
             cursor = page.ScannedThrough;
             if (page.Entries.Count == 0 && appends.All(t => t.IsCompleted))
             {
-                var last = await _log.ReadAsync(cursor, EventTypeFilter.All, 1000);
+                var last = await _log.ReadAsync(cursor, FeedFilter.All, 1000);
                 seen.AddRange(last.Entries);
                 break;
             }
@@ -101,7 +101,7 @@ public sealed class PostgresEventLogTests(PostgresFixture postgres) : IAsyncLife
         await _log.AppendAsync([new(EventNamespaces.Entities, Event("old", "entity.changed", 1))]);
         _time.Advance(TimeSpan.FromHours(2));
         await _log.AppendAsync([new(EventNamespaces.Entities, Event("new", "entity.changed", 2))]);
-        var positions = (await _log.ReadAsync(0, EventTypeFilter.All, 10)).Entries.Select(e => e.Position).ToArray();
+        var positions = (await _log.ReadAsync(0, FeedFilter.All, 10)).Entries.Select(e => e.Position).ToArray();
 
         Assert.Equal(1, await _log.EvictAsync(_time.GetUtcNow().AddHours(-1)));
         var bounds = await _log.BoundsAsync();
@@ -112,7 +112,7 @@ public sealed class PostgresEventLogTests(PostgresFixture postgres) : IAsyncLife
         Assert.Equal(1, await _log.EvictAsync(_time.GetUtcNow().AddSeconds(1)));
         Assert.Equal(0, await _log.EvictAsync(_time.GetUtcNow().AddSeconds(1)));
         Assert.Equal(new EventLogBounds(positions[1], positions[1]), await _log.BoundsAsync());
-        var empty = await _log.ReadAsync(positions[1], EventTypeFilter.All, 10);
+        var empty = await _log.ReadAsync(positions[1], FeedFilter.All, 10);
         Assert.Empty(empty.Entries);
         Assert.Equal(positions[1], empty.ScannedThrough);
     }
