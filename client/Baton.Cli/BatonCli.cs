@@ -70,6 +70,7 @@ public static class BatonCli
         root.Subcommands.Add(ClusterCommands.Create(cli));
         EntityCommands.Create(cli).ToList().ForEach(root.Subcommands.Add);
         root.Subcommands.Add(LockCommands.Create(cli));
+        IntentCommands.Create(cli).ToList().ForEach(root.Subcommands.Add);
         return root;
     }
 

@@ -3,8 +3,9 @@ using System.Reflection;
 using System.Security.Claims;
 using System.Text.Json;
 using Baton.Api.Auth;
-using Baton.Api.Feed;
 using Baton.Api.Entities;
+using Baton.Api.Feed;
+using Baton.Api.Intents;
 using Baton.Api.Locks;
 using Baton.Hosting;
 using Microsoft.AspNetCore.Authentication;
@@ -108,12 +109,15 @@ public static class BatonApi
                     ["dashboard"] = "/dashboard",
                     ["events"] = Root + EventFeedEndpoint.Path,
                     ["locks"] = Root + LockEndpoints.Path,
+                    ["intents"] = Root + IntentEndpoints.Path,
+                    ["approvals"] = Root + IntentEndpoints.ApprovalsPath,
                 }))
             .WithName("ApiRoot")
             .WithSummary("Who you are to the API, the silo's mode and where to go next.");
         api.MapEventFeed();
         api.MapEntityEndpoints();
         api.MapLocks();
+        api.MapIntents();
 
         app.Lifetime.ApplicationStarted.Register(() => LogStarted(app));
         app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<SiloServingState>().MarkStopping());
