@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Baton.Client;
 using Baton.Contracts.Intents;
-using Baton.Grains.Intents;
 using Spectre.Console;
 
 namespace Baton.Cli.Commands;

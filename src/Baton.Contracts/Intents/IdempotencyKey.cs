@@ -2,9 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Baton.Contracts.Intents;
 
-namespace Baton.Grains.Intents;
+namespace Baton.Contracts.Intents;
 
 /// <summary>
 /// The derived idempotency key of a write: the lowercase hex SHA-256 of the UTF-8 canonical JSON of
