@@ -3,6 +3,7 @@ using Baton.Postgres.Streams;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Hosting;
+using Orleans.Streams;
 
 namespace Baton.Hosting;
 
@@ -12,8 +13,12 @@ public static class PostgresStreamsExtensions
     /// Registers stream provider <see cref="BatonStreams.Provider"/> as Baton's durable PostgreSQL
     /// queue (Postgres mode): events are written to <c>baton_stream_queue</c>, read by Orleans'
     /// pulling agents under a lease, deleted once delivered, and dead-lettered after
-    /// <see cref="PostgresStreamOptions.MaxAttempts"/>. Subscriptions live in the durable
-    /// <c>PubSubStore</c> grain storage, which the caller registers. Tune with
+    /// <see cref="PostgresStreamOptions.MaxAttempts"/>. Every consumer of Baton's streams is an implicit
+    /// subscriber (<c>[ImplicitStreamSubscription]</c>; a grain may still call <c>SubscribeAsync</c> on a
+    /// stream it is implicitly subscribed to), so the provider uses implicit pub-sub only: a pulling agent
+    /// that meets a new stream looks its consumers up in the implicit table instead of registering as
+    /// producer with a pub-sub grain, which cost a <c>PubSubStore</c> write (and a grain call) per new
+    /// stream, i.e. per new lock key. Explicit subscriptions are refused. Tune with
     /// <paramref name="configure"/> or <c>Services.Configure&lt;PostgresStreamOptions&gt;("baton", ...)</c>.
     /// </summary>
     public static ISiloBuilder AddBatonPostgresStreams(this ISiloBuilder silo, string connectionString, Action<PostgresStreamOptions>? configure = null)
@@ -23,6 +28,7 @@ public static class PostgresStreamsExtensions
         {
             stream.ConfigurePullingAgent(agent => agent.Configure<IOptionsMonitor<PostgresStreamOptions>>((o, streams) =>
                 o.GetQueueMsgsTimerPeriod = streams.Get(BatonStreams.Provider).PollInterval));
+            stream.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
         });
         return silo;
     }

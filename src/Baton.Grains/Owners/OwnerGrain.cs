@@ -4,6 +4,7 @@ using Baton.Contracts.Owners;
 using Baton.Grains.Common;
 using Baton.Grains.Events;
 using Microsoft.Extensions.Logging;
+using Orleans.Concurrency;
 using Orleans.Runtime;
 
 namespace Baton.Grains.Owners;
@@ -11,7 +12,12 @@ namespace Baton.Grains.Owners;
 /// <summary>What feeds an owner's index (the same grain as <see cref="IOwnerGrain"/>, by the same key).</summary>
 public interface IOwnerIndexGrain : IGrainWithStringKey
 {
-    /// <summary>Applies one event of the <c>locks</c> stream about this owner; repeats and stale events change nothing.</summary>
+    /// <summary>
+    /// Applies one event of the <c>locks</c> stream about this owner; repeats and stale events change nothing.
+    /// Completes once a state write that includes the event has succeeded. Interleaves with other calls so that
+    /// events arriving while a write is in flight are covered together by the next write (group commit).
+    /// </summary>
+    [AlwaysInterleave]
     Task Apply(EventEnvelope envelope);
 }
 
@@ -47,13 +53,90 @@ public sealed class OwnerGrain(
         Waiting = state.State.Waiting.Values.OrderBy(w => w.Key, StringComparer.Ordinal).ThenBy(w => w.EnqueuedAt).ToList(),
     });
 
-    public async Task Apply(EventEnvelope envelope)
+    // Group commit. Events are applied to the state only while no write is in flight (so a write never sees
+    // the state change under it); those arriving meanwhile wait here and are all covered by the next write.
+    private readonly List<(EventEnvelope Envelope, TaskCompletionSource Done)> _queued = [];
+    private bool _draining;
+    private Exception? _failed;
+
+    public Task Apply(EventEnvelope envelope)
     {
         ArgumentNullException.ThrowIfNull(envelope);
+        if (_failed is not null)
+        {
+            // Memory may be ahead of storage: this activation is going away; the stream redelivers to the next one.
+            return Task.FromException(new StateConflictException(
+                $"The owner index {this.GetPrimaryKeyString()} could not save its state ({_failed.GetType().Name}) and is being deactivated; retry."));
+        }
+
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _queued.Add((envelope, done));
+        if (!_draining)
+        {
+            _ = DrainAsync();
+        }
+
+        return done.Task;
+    }
+
+    private async Task DrainAsync()
+    {
+        _draining = true;
+        try
+        {
+            while (_queued.Count > 0)
+            {
+                var batch = _queued.ToArray();
+                _queued.Clear();
+                var changed = false;
+                foreach (var (envelope, _) in batch)
+                {
+                    changed |= ApplyToState(envelope);
+                }
+
+                if (changed)
+                {
+                    try
+                    {
+                        await state.WriteOrConflictAsync(this);
+                    }
+                    catch (Exception ex)
+                    {
+                        // The state holds events storage does not: never acknowledge from it again (a repeat would
+                        // look seen). Fail everything waiting; a new activation re-reads storage.
+                        _failed = ex;
+                        foreach (var (_, done) in batch.Concat(_queued))
+                        {
+                            done.TrySetException(ex);
+                        }
+
+                        _queued.Clear();
+                        this.DeactivateOnIdle();
+                        return;
+                    }
+                }
+
+                // A repeat or stale event is acknowledged here too: whatever it duplicates was written by an earlier
+                // write that has completed (no write is in flight while events are applied).
+                foreach (var (_, done) in batch)
+                {
+                    done.TrySetResult();
+                }
+            }
+        }
+        finally
+        {
+            _draining = false;
+        }
+    }
+
+    /// <summary>Applies one event to the state in memory. True when it changed something to write.</summary>
+    private bool ApplyToState(EventEnvelope envelope)
+    {
         var s = state.State;
         if (!s.Seen.FirstSeen(envelope) || !s.Watermarks.Advance(envelope))
         {
-            return;
+            return false;
         }
 
         var lockEvent = LockEventPayload.Read(envelope, logger);
@@ -88,7 +171,8 @@ public sealed class OwnerGrain(
                 break;
         }
 
-        await state.WriteOrConflictAsync(this);
+        // Seen and the watermark moved even for an event this version cannot read: write, as before.
+        return true;
     }
 
     private static string WaitKey(LockEvent e) => e.Key + "\n" + e.RequestId;

@@ -29,7 +29,8 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
 
     public PostgresEventLog(string connectionString, TimeProvider time, ILogger<PostgresEventLog> logger)
     {
-        _dataSource = NpgsqlDataSource.Create(connectionString);
+        // Only transaction-scoped state is used (pg_advisory_xact_lock): a pooled connection needs no reset on reuse.
+        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true });
         _time = time;
         _logger = logger;
         _writer = Task.Run(WriteLoopAsync);

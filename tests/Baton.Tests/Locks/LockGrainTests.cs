@@ -297,6 +297,30 @@ public sealed class LockGrainTests(LockCluster cluster)
         Assert.NotNull(LockEventPayload.Read(acquired, NullLogger.Instance));
     }
 
+    [Fact]
+    public async Task Owner_index_acknowledges_concurrent_events_only_once_a_write_holds_them()
+    {
+        var owner = "burst-" + Guid.NewGuid().ToString("N")[..8];
+        var feed = cluster.Grains.GetGrain<IOwnerIndexGrain>(owner);
+        var events = Enumerable.Range(0, 40).Select(i =>
+        {
+            var key = Requests.Key();
+            var lease = new LockLease { LeaseId = LockLeaseId.Create(key, 1, "abc"), Key = key, Owner = owner, FencingToken = 1 };
+            return Envelope(key, 1, new LockAcquired { Key = key, Owner = owner, FencingToken = 1, Lease = lease });
+        }).ToList();
+
+        // Arrive together (as from many locks' routers): later ones are covered by a shared write, and each call
+        // completes only after a write that includes it, so storage holds every one once all have completed.
+        await Task.WhenAll(events.Select(e => feed.Apply(e)).Append(feed.Apply(events[0])));
+        var silo = Assert.IsType<InProcessSiloHandle>(cluster.Cluster.Primary).SiloHost;
+        var storage = silo.Services.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>("baton");
+        var stored = new GrainState<OwnerIndexState>(new OwnerIndexState());
+        await storage.ReadStateAsync("owner", feed.GetGrainId(), stored);
+
+        Assert.Equal(40, Assert.IsType<OwnerIndexState>(stored.State).Held.Count);
+        Assert.Equal(40, (await cluster.Grains.GetGrain<IOwnerGrain>(owner).GetLocks()).Held.Count);
+    }
+
     private static EventEnvelope Envelope(string key, long sequence, LockEvent e) =>
         new(Guid.NewGuid().ToString(), e.Type, key, sequence, DateTimeOffset.UtcNow, e.Owner, EventPayload.From<LockEvent>(e));
 }
