@@ -216,7 +216,7 @@ public static class EntityCommands
             var transitions = await client.Grains.GetGrain<IEntityGrain>(k).History(parse.GetValue(field), parse.GetValue(since), parse.GetValue(limit));
             if (parse.GetValue(json))
             {
-                WriteJson(cli, new JsonObject { ["key"] = k, ["transitions"] = new JsonArray([.. transitions.Select(Transition)]) });
+                WriteJson(cli, new JsonObject { ["key"] = k, ["transitions"] = new JsonArray([.. transitions.Select(t => (JsonNode)t.ToJson())]) });
                 return ExitCodes.Ok;
             }
 
@@ -362,25 +362,6 @@ public static class EntityCommands
         }
 
         return e.Envelope.Actor is null ? line : $"{line}  by {e.Envelope.Actor}";
-    }
-
-    private static JsonNode Transition(FieldTransition t)
-    {
-        var document = new JsonObject { ["field"] = t.Field };
-        if (t.From is not null)
-        {
-            document["from"] = JsonNode.Parse(t.From);
-        }
-
-        if (t.To is not null)
-        {
-            document["to"] = JsonNode.Parse(t.To);
-        }
-
-        document["at"] = t.At;
-        document["actor"] = t.Actor;
-        document["version"] = t.Version;
-        return document;
     }
 
     private static void WriteKind(CliContext cli, KindDescription description, bool json)

@@ -228,7 +228,7 @@ public static class EntityEndpoints
             {
                 ["kind"] = kind,
                 ["id"] = id,
-                ["transitions"] = new JsonArray([.. transitions.Select(TransitionDocument)]),
+                ["transitions"] = new JsonArray([.. transitions.Select(t => (JsonNode)t.ToJson())]),
             });
         });
     }
@@ -275,26 +275,6 @@ public static class EntityEndpoints
         })]),
         ["defined_at"] = description.DefinedAt,
     };
-
-    private static JsonNode TransitionDocument(FieldTransition t)
-    {
-        // An absent from/to is left out; JSON null is written as null.
-        var document = new JsonObject { ["field"] = t.Field };
-        if (t.From is not null)
-        {
-            document["from"] = JsonNode.Parse(t.From);
-        }
-
-        if (t.To is not null)
-        {
-            document["to"] = JsonNode.Parse(t.To);
-        }
-
-        document["at"] = t.At;
-        document["actor"] = t.Actor;
-        document["version"] = t.Version;
-        return document;
-    }
 
     private static KindDefinition ParseDefinition(JsonObject body)
     {

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Baton.Contracts.Entities;
 
 /// <summary>
@@ -19,6 +21,26 @@ public sealed record FieldTransition
 
     /// <summary>The entity version the write produced.</summary>
     [Id(5)] public long Version { get; init; }
+
+    /// <summary>The snake_case JSON shape shared by the HTTP API and the CLI; an absent from/to is left out, JSON null stays null.</summary>
+    public JsonObject ToJson()
+    {
+        var document = new JsonObject { ["field"] = Field };
+        if (From is not null)
+        {
+            document["from"] = JsonNode.Parse(From);
+        }
+
+        if (To is not null)
+        {
+            document["to"] = JsonNode.Parse(To);
+        }
+
+        document["at"] = At;
+        document["actor"] = Actor;
+        document["version"] = Version;
+        return document;
+    }
 }
 
 /// <summary>Since when a field has had its current value (from its latest transition).</summary>
