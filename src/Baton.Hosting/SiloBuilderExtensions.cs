@@ -8,6 +8,7 @@ using Baton.Grains.Intents;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Hosting;
@@ -122,12 +123,19 @@ public static class SiloBuilderExtensions
         if (options.IsPostgres)
         {
             var connectionString = options.Postgres!;
-            silo.Services.TryAddSingleton<IEventLog>(sp =>
-                new PostgresEventLog(connectionString, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PostgresEventLog>>()));
+            // The log is the stream queue too: the stream provider appends publishes to it under this service's queues.
+            silo.Services.TryAddSingleton<IEventLog>(sp => new PostgresEventLog(
+                connectionString,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<PostgresEventLog>>(),
+                sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
         }
         else
         {
             silo.Services.TryAddSingleton<IEventLog>(sp => new InMemoryEventLog(options.EventLog, sp.GetRequiredService<TimeProvider>()));
+
+            // Memory streams do not keep what they carry: publishers log their events themselves.
+            silo.Services.AddSingleton<PublishedEventLog>();
         }
 
         silo.Services.AddSingleton<EventLogSweeper>();

@@ -1,5 +1,6 @@
 using Baton.Contracts;
 using Baton.Grains.Common;
+using Baton.Grains.Feed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -62,6 +63,7 @@ public sealed class EventOutboxPublisher<TState> where TState : IEventOutboxStat
     private readonly IOutboxFaults? _faults;
     private readonly TimeSpan _retryPeriod;
     private readonly ILogger _logger;
+    private readonly PublishedEventLog? _log;
     private IStreamProvider? _streams;
     private IGrainReminder? _reminder;
     private bool _removalUnsaved;
@@ -75,6 +77,7 @@ public sealed class EventOutboxPublisher<TState> where TState : IEventOutboxStat
         _state = state;
         var services = grain.ActivationServices;
         _faults = services.GetService<IOutboxFaults>();
+        _log = services.GetService<PublishedEventLog>();
         _retryPeriod = services.GetService<IOptions<EventOutboxOptions>>()?.Value.RetryPeriod ?? new EventOutboxOptions().RetryPeriod;
         _logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EventOutboxPublisher).FullName!);
         grain.ObservableLifecycle.Subscribe(typeof(EventOutboxPublisher).FullName!, LifecycleStage, OnActivateAsync, OnDeactivateAsync);
@@ -208,6 +211,11 @@ public sealed class EventOutboxPublisher<TState> where TState : IEventOutboxStat
             try
             {
                 var stream = Stream(pending[published]);
+                if (_log is not null)
+                {
+                    await _log.AppendAsync(pending[published].Namespace, [.. pending.Skip(published).Take(ready).Select(e => e.Envelope)]);
+                }
+
                 if (ready == 1)
                 {
                     await stream.OnNextAsync(pending[published].Envelope);

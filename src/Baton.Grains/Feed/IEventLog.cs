@@ -27,8 +27,13 @@ public interface IEventLog
     Task<long> EvictAsync(DateTimeOffset appendedBefore, CancellationToken cancellationToken = default);
 }
 
-/// <summary>An event to log, with the stream namespace it travelled on.</summary>
-public readonly record struct LogAppend(string Namespace, EventEnvelope Envelope);
+/// <summary>An event to log, with the stream namespace it travels on.</summary>
+/// <param name="Queue">
+/// The stream queue that delivers the event to subscribers (Postgres mode, where the log is the stream queue);
+/// null for an event that is only logged.
+/// </param>
+/// <param name="StreamKey">The key of the event's stream when it is not the event's subject.</param>
+public readonly record struct LogAppend(string Namespace, EventEnvelope Envelope, int? Queue = null, string? StreamKey = null);
 
 /// <summary>A logged event.</summary>
 public sealed record EventLogEntry(long Position, string Namespace, EventEnvelope Envelope);

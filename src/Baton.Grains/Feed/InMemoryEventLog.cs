@@ -22,7 +22,7 @@ public sealed class InMemoryEventLog(EventLogOptions options, TimeProvider time)
         var now = time.GetUtcNow();
         lock (_lock)
         {
-            foreach (var (ns, envelope) in events)
+            foreach (var (ns, envelope, _, _) in events)
             {
                 if (!_ids.Add(envelope.EventId))
                 {

@@ -8,10 +8,13 @@ using NpgsqlTypes;
 namespace Baton.Postgres.Feed;
 
 /// <summary>
-/// The event log in PostgreSQL (table <c>baton_event_log</c>, migration 0006). Appends from all
-/// appender grains of this silo are grouped into one transaction at a time (group commit), and
-/// every silo's transactions are serialized by an advisory lock, so positions become visible in
-/// order: see the migration for why that matters to readers.
+/// The event log in PostgreSQL (table <c>baton_event_log</c>, migrations 0006 and 0007), which is
+/// also the durable stream queue: an append that names a queue is a publish, read by that queue's
+/// reader (see <c>PostgresQueueAdapterReceiver</c>). Concurrent appends of this process are grouped
+/// into one transaction at a time (group commit), and every process's transactions are serialized
+/// by an advisory lock, so positions become visible in order: see migration 0006 for why that
+/// matters to readers. A group is one round trip: the lock and the insert go out as one batch,
+/// which PostgreSQL runs as one implicit transaction.
 /// </summary>
 public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
 {
@@ -27,14 +30,23 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _writer;
 
-    public PostgresEventLog(string connectionString, TimeProvider time, ILogger<PostgresEventLog> logger)
+    private readonly string? _serviceId;
+
+    /// <param name="serviceId">
+    /// The service whose stream queues the appends that name a queue belong to; required to append such events.
+    /// </param>
+    public PostgresEventLog(string connectionString, TimeProvider time, ILogger<PostgresEventLog> logger, string? serviceId = null)
     {
+        _serviceId = serviceId;
         // Only transaction-scoped state is used (pg_advisory_xact_lock): a pooled connection needs no reset on reuse.
-        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true });
+        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true, MaxAutoPrepare = 16 });
         _time = time;
         _logger = logger;
         _writer = Task.Run(WriteLoopAsync);
     }
+
+    /// <summary>The service whose stream queues this log appends to; null when it only logs.</summary>
+    public string? ServiceId => _serviceId;
 
     public Task AppendAsync(IReadOnlyList<LogAppend> events, CancellationToken cancellationToken = default)
     {
@@ -42,6 +54,11 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
         if (events.Count == 0)
         {
             return Task.CompletedTask;
+        }
+
+        if (_serviceId is null && events.Any(e => e.Queue is not null))
+        {
+            throw new InvalidOperationException("This event log was created without a service id, so it cannot append to stream queues.");
         }
 
         var pending = new PendingAppend(events);
@@ -217,38 +234,37 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
         var events = batch.SelectMany(p => p.Events).ToArray();
         var now = _time.GetUtcNow().UtcDateTime;
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var @lock = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, transaction))
-        {
-            @lock.Parameters.AddWithValue("key", AppendLockKey);
-            await @lock.ExecuteNonQueryAsync(cancellationToken);
-        }
 
-        await using (var insert = new NpgsqlCommand(
+        // No explicit transaction: the statements of one batch run in one implicit transaction that commits at its end.
+        await using var append = new NpgsqlBatch(connection);
+        var @lock = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
+        @lock.Parameters.Add(new NpgsqlParameter<long> { TypedValue = AppendLockKey });
+        append.BatchCommands.Add(@lock);
+
+        var insert = new NpgsqlBatchCommand(
             """
-            INSERT INTO baton_event_log (event_id, namespace, type, subject, sequence, occurred_at, actor, payload, appended_at)
-            SELECT e.event_id, e.namespace, e.type, e.subject, e.sequence, e.occurred_at, e.actor, e.payload, @now
-            FROM unnest(@event_ids, @namespaces, @types, @subjects, @sequences, @occurred, @actors, @payloads)
-                 WITH ORDINALITY AS e(event_id, namespace, type, subject, sequence, occurred_at, actor, payload, n)
+            INSERT INTO baton_event_log (event_id, namespace, type, subject, sequence, occurred_at, actor, payload, appended_at, service_id, queue_id, stream_key)
+            SELECT e.event_id, e.namespace, e.type, e.subject, e.sequence, e.occurred_at, e.actor, e.payload, $1,
+                   CASE WHEN e.queue_id IS NULL THEN NULL ELSE $2 END, e.queue_id, e.stream_key
+            FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::timestamptz[], $9::text[], $10::text[], $11::integer[], $12::text[])
+                 WITH ORDINALITY AS e(event_id, namespace, type, subject, sequence, occurred_at, actor, payload, queue_id, stream_key, n)
             ORDER BY e.n
             ON CONFLICT (event_id) DO NOTHING
-            """,
-            connection,
-            transaction))
-        {
-            insert.Parameters.AddWithValue("now", now);
-            insert.Parameters.AddWithValue("event_ids", events.Select(e => e.Envelope.EventId).ToArray());
-            insert.Parameters.AddWithValue("namespaces", events.Select(e => e.Namespace).ToArray());
-            insert.Parameters.AddWithValue("types", events.Select(e => e.Envelope.Type).ToArray());
-            insert.Parameters.AddWithValue("subjects", events.Select(e => e.Envelope.Subject).ToArray());
-            insert.Parameters.AddWithValue("sequences", events.Select(e => e.Envelope.Sequence).ToArray());
-            insert.Parameters.AddWithValue("occurred", events.Select(e => e.Envelope.OccurredAt.UtcDateTime).ToArray());
-            insert.Parameters.Add(new NpgsqlParameter("actors", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = events.Select(e => (object?)e.Envelope.Actor ?? DBNull.Value).ToArray() });
-            insert.Parameters.AddWithValue("payloads", events.Select(e => e.Envelope.Payload).ToArray());
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
+            """);
+        insert.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now });
+        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)_serviceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Envelope.EventId)] });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Namespace)] });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Envelope.Type)] });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Envelope.Subject)] });
+        insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. events.Select(e => e.Envelope.Sequence)] });
+        insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. events.Select(e => e.Envelope.OccurredAt.UtcDateTime)] });
+        insert.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => (object?)e.Envelope.Actor ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Envelope.Payload)] });
+        insert.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => (object?)e.Queue ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
+        insert.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => (object?)e.StreamKey ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        append.BatchCommands.Add(insert);
+        await append.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private sealed class PendingAppend(IReadOnlyList<LogAppend> events)

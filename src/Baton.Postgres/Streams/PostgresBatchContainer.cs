@@ -5,61 +5,45 @@ using Orleans.Streams;
 namespace Baton.Postgres.Streams;
 
 /// <summary>
-/// One queue row: the events one publish call wrote to one stream, with the caller's request
-/// context. It is stored in the row's payload without a token; the receiver gives it one when
-/// it hands the row out.
+/// One event of a stream queue as its receiver hands it to Orleans' pulling agent: the event read from the log
+/// at <see cref="Position"/>, on its stream, with the token of this hand-out.
 /// </summary>
 [GenerateSerializer, Alias("baton.streams.batch")]
 public sealed class PostgresBatchContainer : IBatchContainer
 {
-    public PostgresBatchContainer(StreamId streamId, List<EventEnvelope> events, Dictionary<string, object>? requestContext)
+    public PostgresBatchContainer(StreamId streamId, EventEnvelope envelope, PostgresStreamSequenceToken token)
     {
-        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(envelope);
+        ArgumentNullException.ThrowIfNull(token);
         StreamId = streamId;
-        Events = events;
-        RequestContext = requestContext;
+        Envelope = envelope;
+        Token = token;
     }
 
     [Id(0)]
     public StreamId StreamId { get; private set; }
 
     [Id(1)]
-    public List<EventEnvelope> Events { get; private set; }
+    public EventEnvelope Envelope { get; private set; }
 
     [Id(2)]
-    public Dictionary<string, object>? RequestContext { get; private set; }
+    public PostgresStreamSequenceToken Token { get; private set; }
 
-    /// <summary>Set by the receiver when it hands the row out; null while the batch waits in the table.</summary>
-    [Id(3)]
-    public PostgresStreamSequenceToken? Token { get; set; }
+    /// <summary>The event's position in the event log.</summary>
+    public long Position => Token.Position;
 
-    /// <summary>The queue row this batch was read from.</summary>
-    public long RowId => Token?.RowId ?? throw new InvalidOperationException("The batch was not read from the queue yet.");
-
-    public StreamSequenceToken SequenceToken => Token ?? throw new InvalidOperationException("The batch was not read from the queue yet.");
+    public StreamSequenceToken SequenceToken => Token;
 
     public IEnumerable<Tuple<T, StreamSequenceToken>> GetEvents<T>()
     {
-        var token = Token ?? throw new InvalidOperationException("The batch was not read from the queue yet.");
-        for (var i = 0; i < Events.Count; i++)
+        if (Envelope is T typed)
         {
-            if (Events[i] is T typed)
-            {
-                yield return Tuple.Create(typed, (StreamSequenceToken)token.At(i));
-            }
+            yield return Tuple.Create(typed, (StreamSequenceToken)Token);
         }
     }
 
-    public bool ImportRequestContext()
-    {
-        if (RequestContext is null || RequestContext.Count == 0)
-        {
-            return false;
-        }
+    /// <summary>Events carry no request context: the log keeps the event, not the publisher's call context.</summary>
+    public bool ImportRequestContext() => false;
 
-        RequestContextExtensions.Import(RequestContext);
-        return true;
-    }
-
-    public override string ToString() => $"{Events.Count} event(s) on {StreamId} {Token}";
+    public override string ToString() => $"{Envelope.Type} #{Envelope.Sequence} on {StreamId} {Token}";
 }

@@ -1,26 +1,24 @@
 using Baton.Contracts;
+using Baton.Grains.Feed;
 using Orleans.Runtime;
-using Orleans.Serialization;
 using Orleans.Streams;
 
 namespace Baton.Postgres.Streams;
 
 /// <summary>
-/// Writes published events to Baton's PostgreSQL stream queue: one row per publish call, holding
-/// all the events of that call for one stream, in the queue the stream maps to. Concurrent
-/// publishes of this process share one INSERT and commit (see <see cref="PostgresQueueWriter"/>);
-/// each call returns once its row is committed.
+/// Publishes to Baton's PostgreSQL stream queues: a publish appends its events to the event log, each naming
+/// the queue its stream maps to. Concurrent publishes of this process share one insert and commit (the log's
+/// group commit); each call returns once its events are committed.
 /// </summary>
 public sealed class PostgresQueueAdapter(
     string name,
-    PostgresQueueWriter writer,
+    IEventLog log,
     IStreamQueueMapper mapper,
-    Serializer<PostgresBatchContainer> serializer,
     Func<QueueId, IQueueAdapterReceiver> createReceiver) : IQueueAdapter
 {
     public string Name { get; } = name;
 
-    /// <summary>False: a row is deleted once delivered, so a subscriber cannot ask for older events.</summary>
+    /// <summary>False: a subscriber cannot ask for events its queue's cursor has passed.</summary>
     public bool IsRewindable => false;
 
     public StreamProviderDirection Direction => StreamProviderDirection.ReadWrite;
@@ -32,21 +30,21 @@ public sealed class PostgresQueueAdapter(
             throw new ArgumentException($"Stream provider '{Name}' is not rewindable: publish without a sequence token.", nameof(token));
         }
 
-        var envelopes = new List<EventEnvelope>();
+        var queue = (int)mapper.GetQueueForStream(streamId).GetNumericId();
+        var ns = streamId.GetNamespace() ?? "";
+        var key = streamId.GetKeyAsString();
+        var appends = new List<LogAppend>();
         foreach (var item in events)
         {
-            envelopes.Add(item as EventEnvelope
-                ?? throw new NotSupportedException($"Stream provider '{Name}' carries {nameof(EventEnvelope)} events only, not {item?.GetType().Name ?? "null"}."));
+            var envelope = item as EventEnvelope
+                ?? throw new NotSupportedException($"Stream provider '{Name}' carries {nameof(EventEnvelope)} events only, not {item?.GetType().Name ?? "null"}.");
+            appends.Add(new LogAppend(ns, envelope, queue, key == envelope.Subject ? null : key));
         }
 
-        if (envelopes.Count == 0)
+        if (appends.Count > 0)
         {
-            return;
+            await log.AppendAsync(appends);
         }
-
-        var queue = mapper.GetQueueForStream(streamId);
-        var payload = serializer.SerializeToArray(new PostgresBatchContainer(streamId, envelopes, requestContext));
-        await writer.EnqueueAsync(new QueueAppend((int)queue.GetNumericId(), streamId.GetNamespace(), streamId.GetKeyAsString(), payload));
     }
 
     public IQueueAdapterReceiver CreateReceiver(QueueId queueId) => createReceiver(queueId);

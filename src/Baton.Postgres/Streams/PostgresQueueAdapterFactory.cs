@@ -1,31 +1,33 @@
+using System.Collections.Concurrent;
+using Baton.Grains.Feed;
+using Baton.Postgres.Feed;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Orleans.Configuration;
 using Orleans.Providers.Streams.Common;
-using Orleans.Serialization;
 using Orleans.Streams;
 
 namespace Baton.Postgres.Streams;
 
 /// <summary>
-/// Orleans' entry point to Baton's PostgreSQL stream queue: the adapter that writes, a receiver
-/// and a failure handler per queue, Orleans' simple queue cache, and a hash-ring mapper that
-/// spreads streams over <see cref="PostgresStreamOptions.Queues"/> queues.
+/// Orleans' entry point to Baton's PostgreSQL stream queues: the adapter that appends to the event log, a
+/// receiver and a failure handler per queue, Orleans' simple queue cache, and a hash-ring mapper that spreads
+/// streams over <see cref="PostgresStreamOptions.Queues"/> queues.
 /// </summary>
 public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposable, IAsyncDisposable
 {
     private readonly string _name;
     private readonly PostgresStreamOptions _options;
     private readonly IServiceProvider _services;
-    private readonly NpgsqlDataSource _dataSource;
     private readonly NpgsqlDataSource _bookkeepingDataSource;
-    private readonly PostgresQueueTable _table;
-    private readonly PostgresQueueWriter _writer;
+    private readonly PostgresStreamCursor _cursor;
+    private readonly IEventLog _log;
+    private readonly PostgresEventLog? _ownLog;
     private readonly HashRingBasedStreamQueueMapper _mapper;
     private readonly SimpleQueueAdapterCache _cache;
-    private readonly Serializer<PostgresBatchContainer> _serializer;
+    private readonly ConcurrentDictionary<QueueId, PostgresQueueAdapterReceiver> _receivers = new();
     private readonly string _ownerPrefix;
 
     public PostgresQueueAdapterFactory(string name, PostgresStreamOptions options, IServiceProvider services)
@@ -39,24 +41,32 @@ public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposa
         _name = name;
         _options = options;
         _services = services;
-        // The same few statements run all the time: prepare them once per connection. No session state is ever
-        // set on these connections (no SET, LISTEN, temp tables or session advisory locks; see PostgresQueueTable),
-        // so a pooled connection need not be reset when it is reused: that reset is several statements (and
-        // transactions) on the server before nearly every claim, delete and insert.
-        var durable = new NpgsqlConnectionStringBuilder(options.ConnectionString) { MaxAutoPrepare = 16, NoResetOnClose = true };
-        _dataSource = NpgsqlDataSource.Create(durable);
+        var serviceId = services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId;
 
-        // Reader bookkeeping need not wait for the WAL flush: see PostgresQueueTable.
-        var bookkeeping = new NpgsqlConnectionStringBuilder(durable.ConnectionString)
-        {
-            Options = string.Join(' ', new[] { durable.Options, "-c synchronous_commit=off" }.Where(o => !string.IsNullOrWhiteSpace(o))),
-        };
+        // Readers' bookkeeping (leases, cursors, dead letters) need not wait for the WAL flush: see
+        // PostgresStreamCursor. No session state is ever set on these connections, so a pooled connection need not be
+        // reset when it is reused, and the same few statements run all the time: prepare them once per connection.
+        var bookkeeping = new NpgsqlConnectionStringBuilder(options.ConnectionString) { MaxAutoPrepare = 16, NoResetOnClose = true };
+        bookkeeping.Options = string.Join(' ', new[] { bookkeeping.Options, "-c synchronous_commit=off" }.Where(o => !string.IsNullOrWhiteSpace(o)));
         _bookkeepingDataSource = NpgsqlDataSource.Create(bookkeeping);
-        _table = new PostgresQueueTable(_dataSource, services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId, _bookkeepingDataSource);
-        _writer = new PostgresQueueWriter(_table, services.GetRequiredService<ILogger<PostgresQueueWriter>>());
+        _cursor = new PostgresStreamCursor(_bookkeepingDataSource, serviceId);
+
+        // A silo's publishes share its event log's group commit; a client appends through a log of its own.
+        if (services.GetService<IEventLog>() is PostgresEventLog log && log.ServiceId == serviceId)
+        {
+            _log = log;
+        }
+        else
+        {
+            _log = _ownLog = new PostgresEventLog(
+                options.ConnectionString,
+                services.GetService<TimeProvider>() ?? TimeProvider.System,
+                services.GetRequiredService<ILogger<PostgresEventLog>>(),
+                serviceId);
+        }
+
         _mapper = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = options.Queues }, name);
         _cache = new SimpleQueueAdapterCache(new SimpleQueueCacheOptions(), name, services.GetRequiredService<ILoggerFactory>());
-        _serializer = services.GetRequiredService<Serializer<PostgresBatchContainer>>();
         _ownerPrefix = services.GetService<Orleans.Runtime.ILocalSiloDetails>()?.SiloAddress.ToParsableString() ?? Environment.MachineName;
     }
 
@@ -64,13 +74,13 @@ public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposa
     public static PostgresQueueAdapterFactory Create(IServiceProvider services, string name) =>
         new(name, services.GetRequiredService<IOptionsMonitor<PostgresStreamOptions>>().Get(name), services);
 
-    public PostgresQueueTable Table => _table;
+    public PostgresStreamCursor Cursor => _cursor;
 
     [Obsolete("Use the overload which accepts a CancellationToken.")]
     public Task<IQueueAdapter> CreateAdapter() => CreateAdapter(CancellationToken.None);
 
     public Task<IQueueAdapter> CreateAdapter(CancellationToken cancellationToken) =>
-        Task.FromResult<IQueueAdapter>(new PostgresQueueAdapter(_name, _writer, _mapper, _serializer, CreateReceiver));
+        Task.FromResult<IQueueAdapter>(new PostgresQueueAdapter(_name, _log, _mapper, CreateReceiver));
 
     public IQueueAdapterCache GetQueueAdapterCache() => _cache;
 
@@ -78,14 +88,13 @@ public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposa
 
     public Task<IStreamFailureHandler> GetDeliveryFailureHandler(QueueId queueId) =>
         Task.FromResult<IStreamFailureHandler>(new PostgresStreamFailureHandler(
-            queueId, _table, _options, _services.GetRequiredService<ILogger<PostgresStreamFailureHandler>>()));
+            queueId, q => _receivers.GetValueOrDefault(q), _services.GetRequiredService<ILogger<PostgresStreamFailureHandler>>()));
 
-    /// <summary>A receiver for one queue, with a lease owner no other receiver shares.</summary>
-    public PostgresQueueAdapterReceiver CreateReceiver(QueueId queueId) => new(
+    /// <summary>A receiver for one queue, with a lease owner no other receiver shares; it replaces the queue's earlier receiver here.</summary>
+    public PostgresQueueAdapterReceiver CreateReceiver(QueueId queueId) => _receivers[queueId] = new(
         queueId,
         $"{_ownerPrefix}/{queueId.GetNumericId()}/{Guid.NewGuid():N}",
-        _table,
-        _serializer,
+        _cursor,
         _options,
         _services.GetService<TimeProvider>() ?? TimeProvider.System,
         _services.GetRequiredService<ILogger<PostgresQueueAdapterReceiver>>());
@@ -94,8 +103,11 @@ public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposa
 
     public async ValueTask DisposeAsync()
     {
-        await _writer.DisposeAsync();
-        await _dataSource.DisposeAsync();
+        if (_ownLog is not null)
+        {
+            await _ownLog.DisposeAsync();
+        }
+
         await _bookkeepingDataSource.DisposeAsync();
     }
 }

@@ -1,52 +1,58 @@
 using Microsoft.Extensions.Logging;
-using Orleans.Serialization;
+using Orleans.Runtime;
 using Orleans.Streams;
 
 namespace Baton.Postgres.Streams;
 
 /// <summary>
-/// Reads one queue for the pulling agent that owns it: claims the next visible rows in id order
-/// under a lease, keeps the lease alive while it holds rows, deletes rows once Orleans reports
-/// them delivered to every subscriber, and releases what it still holds when it stops.
+/// Reads one stream queue for the pulling agent that owns it: holds the queue's lease, reads the queue's events
+/// from the event log in position order, and moves the queue's cursor past events once Orleans reported them
+/// delivered to every subscriber. A failed delivery is handed out again after
+/// <see cref="PostgresStreamOptions.RedeliveryDelay"/>, up to <see cref="PostgresStreamOptions.MaxAttempts"/>
+/// hand-outs, then copied to the dead-letter table with the reason and passed.
 /// </summary>
 /// <remarks>
-/// <para>Order. Orleans gives a queue to one pulling agent at a time, so one receiver claims from a
-/// queue and it claims in id order; a stream's events are inserted one publish after another, so
-/// within a stream id order is publish order. A row this receiver holds is never visible to a
-/// claim (its lease is renewed every third of <see cref="PostgresStreamOptions.Lease"/>), so it is
-/// never handed out twice by the same reader. When a reader dies its leases lapse; rows claimed
-/// earlier lapse no later than rows claimed after them, and the next reader claims again in id
-/// order, so row k of a stream is handed out again before row k+1. When the queue moves to another
-/// silo while this reader lives, <see cref="Shutdown(TimeSpan)"/> releases every row at once for the
-/// same reason. <c>SKIP LOCKED</c> only skips rows another transaction holds at that instant
-/// (a second reader during a hand-over, a delete or a sweep); such a row was either leased already
-/// or is about to be deleted.</para>
-/// <para>The one exception is a row whose delivery failed (see
-/// <see cref="PostgresStreamFailureHandler"/>): Orleans' agent has already moved on to the rows
-/// behind it when it reports the failure, so when the row is handed out again it arrives after
-/// them. Consumers check <c>EventEnvelope.Sequence</c> for that case.</para>
+/// <para>Order. One reader holds a queue's lease at a time and reads it in position order; a stream's events are
+/// appended one publish after another, so within a stream position order is publish order. The cursor only
+/// passes a position once everything before it was delivered (or dead-lettered), so a reader that dies leaves a
+/// cursor from which the next reader hands out again, in order, everything not yet delivered.</para>
+/// <para>Failures. Orleans' agent has already moved on to the events behind a failed one when it reports the
+/// failure, so an event handed out again arrives after them. Consumers check <c>EventEnvelope.Sequence</c> for
+/// that case. Attempts are counted by the reader: a reader taking over a queue starts counting afresh.</para>
+/// <para>Hand-over. The lease is renewed every third of <see cref="PostgresStreamOptions.Lease"/>, in the
+/// background too (Orleans' agent stops polling while its cache is under pressure). When the reader's silo dies
+/// the queue waits for the lease to lapse; when the queue moves to another silo while this reader lives,
+/// <see cref="Shutdown(TimeSpan)"/> gives the lease up at once.</para>
 /// </remarks>
 public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
 {
     private readonly int _queue;
-    private readonly PostgresQueueTable _table;
-    private readonly Serializer<PostgresBatchContainer> _serializer;
+    private readonly PostgresStreamCursor _cursor;
     private readonly PostgresStreamOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private long _lastHandout;
-    private readonly SemaphoreSlim _renewing = new(1, 1);
+    private readonly object _gate = new();
+    private readonly SemaphoreSlim _leasing = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
-    private volatile bool _holdsRows;
-    private DateTimeOffset _nextRenewal;
+
+    // Guarded by _gate.
+    private readonly SortedSet<long> _inFlight = [];
+    private readonly Dictionary<long, int> _attempts = [];
+    private readonly List<(long Position, DateTimeOffset Due)> _redeliveries = [];
+    private long _readThrough;
+    private long _committed;
+    private long _lastHandout;
+    private int _generation;
+
+    private bool _leased;
+    private DateTimeOffset _renewAt;
     private Task _renewals = Task.CompletedTask;
     private DateTimeOffset _nextSweep;
 
     public PostgresQueueAdapterReceiver(
         QueueId queueId,
         string owner,
-        PostgresQueueTable table,
-        Serializer<PostgresBatchContainer> serializer,
+        PostgresStreamCursor cursor,
         PostgresStreamOptions options,
         TimeProvider time,
         ILogger<PostgresQueueAdapterReceiver> logger)
@@ -54,27 +60,25 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
         QueueId = queueId;
         _queue = (int)queueId.GetNumericId();
         Owner = owner;
-        _table = table;
-        _serializer = serializer;
+        _cursor = cursor;
         _options = options;
         _time = time;
         _logger = logger;
 
-        // Tokens only grow within a receiver; starting from the clock keeps them growing across
-        // the receivers one agent may create over time too.
+        // Tokens only grow within a receiver; starting from the clock keeps them growing across the receivers one
+        // agent may create over time too.
         _lastHandout = time.GetUtcNow().UtcTicks;
         _nextSweep = time.GetUtcNow();
     }
 
     public QueueId QueueId { get; }
 
-    /// <summary>The lease owner written on the rows this receiver claims; unique per receiver.</summary>
+    /// <summary>The lease owner this receiver writes on the queue's cursor; unique per receiver.</summary>
     public string Owner { get; }
 
-    /// <summary>
-    /// Starts renewing leases in the background as well: Orleans' agent stops polling while its
-    /// cache is under pressure or a new stream registers, and the rows it holds must not lapse then.
-    /// </summary>
+    /// <summary>Whether this receiver holds the queue's lease (as of its last look).</summary>
+    public bool Leased => _leased;
+
     public Task Initialize(TimeSpan timeout)
     {
         _renewals = RenewWhileRunningAsync(_stopping.Token);
@@ -86,57 +90,72 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
 
     public async Task<IList<IBatchContainer>> GetQueueMessagesAsync(int maxCount, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        await RenewIfDueAsync(cancellationToken);
-
-        if (now >= _nextSweep)
-        {
-            _nextSweep = now + _options.RetentionSweepInterval;
-            var (rows, deadLetters) = await _table.EvictExpiredAsync(_queue, _options.Retention, cancellationToken);
-            if (rows + deadLetters > 0)
-            {
-                LogEvicted(_queue, rows, deadLetters, _options.Retention);
-            }
-        }
-
-        var max = maxCount <= 0 ? _options.BatchSize : Math.Min(maxCount, _options.BatchSize);
-        var claim = await _table.ClaimAsync(_queue, Owner, max, _options.Lease, _options.MaxAttempts, cancellationToken);
-        foreach (var id in claim.DeadLettered)
-        {
-            LogDeadLettered(id, _queue, _options.MaxAttempts);
-        }
-
-        if (claim.Rows.Count == 0)
+        if (!await EnsureLeaseAsync(cancellationToken))
         {
             return [];
         }
 
-        if (!_holdsRows)
+        var now = _time.GetUtcNow();
+        if (now >= _nextSweep)
         {
-            await _renewing.WaitAsync(cancellationToken);
-            _nextRenewal = now + _options.Lease / 3;
-            _holdsRows = true;
-            _renewing.Release();
+            _nextSweep = now + _options.RetentionSweepInterval;
+            var evicted = await _cursor.EvictDeadLettersAsync(_queue, _options.Retention, cancellationToken);
+            if (evicted > 0)
+            {
+                LogEvicted(_queue, evicted, _options.Retention);
+            }
         }
 
-        var batches = new List<IBatchContainer>(claim.Rows.Count);
-        foreach (var row in claim.Rows)
+        var max = maxCount <= 0 ? _options.BatchSize : Math.Min(maxCount, _options.BatchSize);
+        var batches = new List<IBatchContainer>();
+        int generation;
+        long after;
+        long[] due;
+        lock (_gate)
         {
-            PostgresBatchContainer batch;
-            try
+            generation = _generation;
+            after = _readThrough;
+            due = [.. _redeliveries.Where(r => r.Due <= now).Select(r => r.Position)];
+            _redeliveries.RemoveAll(r => r.Due <= now);
+        }
+
+        if (due.Length > 0)
+        {
+            var again = await _cursor.ReadAtAsync(_queue, due, cancellationToken);
+            lock (_gate)
             {
-                batch = _serializer.Deserialize(row.Payload) ?? throw new InvalidDataException("the payload holds no batch");
+                if (generation == _generation)
+                {
+                    foreach (var e in again.Where(e => _inFlight.Contains(e.Position)))
+                    {
+                        batches.Add(HandOut(e));
+                    }
+
+                    // Evicted from the log meanwhile: nothing left to deliver.
+                    foreach (var gone in due.Except(again.Select(e => e.Position)))
+                    {
+                        _inFlight.Remove(gone);
+                        _attempts.Remove(gone);
+                    }
+                }
             }
-            catch (Exception ex)
+        }
+
+        var fresh = await _cursor.ReadAsync(_queue, after, max, cancellationToken);
+        lock (_gate)
+        {
+            if (generation != _generation || after != _readThrough)
             {
-                // Never hand out what cannot be read, and never let it block the rows behind it.
-                await _table.DeadLetterAsync(row.Id, $"the payload cannot be deserialized: {ex.GetType().Name}: {ex.Message}", cancellationToken);
-                LogUnreadable(ex, row.Id, _queue);
-                continue;
+                // The lease was lost and taken again meanwhile: the next call reads from the new cursor.
+                return batches;
             }
 
-            batch.Token = new PostgresStreamSequenceToken(++_lastHandout, row.Id);
-            batches.Add(batch);
+            foreach (var e in fresh)
+            {
+                _inFlight.Add(e.Position);
+                _readThrough = e.Position;
+                batches.Add(HandOut(e));
+            }
         }
 
         return batches;
@@ -145,11 +164,56 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
     [Obsolete("Use the overload which accepts a CancellationToken.")]
     public Task MessagesDeliveredAsync(IList<IBatchContainer> messages) => MessagesDeliveredAsync(messages, CancellationToken.None);
 
-    /// <summary>Orleans calls this with the batches its cache purged: delivered to every subscriber (failed ones are left out).</summary>
+    /// <summary>Orleans calls this with the events its cache purged: delivered to every subscriber (failed ones are left out).</summary>
     public async Task MessagesDeliveredAsync(IList<IBatchContainer> messages, CancellationToken cancellationToken)
     {
-        var ids = messages.OfType<PostgresBatchContainer>().Where(m => m.Token is not null).Select(m => m.RowId).ToArray();
-        await _table.DeleteAsync(ids, cancellationToken);
+        lock (_gate)
+        {
+            foreach (var message in messages.OfType<PostgresBatchContainer>())
+            {
+                _inFlight.Remove(message.Position);
+                _attempts.Remove(message.Position);
+            }
+        }
+
+        await AdvanceAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Counts a failed delivery of the event at <paramref name="position"/>: hands it out again after the
+    /// redelivery delay, or, when it was handed out <see cref="PostgresStreamOptions.MaxAttempts"/> times, moves it
+    /// to the dead-letter table with <paramref name="error"/> and passes it.
+    /// </summary>
+    public async Task<DeliveryFailureOutcome> DeliveryFailedAsync(long position, string error, CancellationToken cancellationToken = default)
+    {
+        int attempts;
+        lock (_gate)
+        {
+            if (!_inFlight.Contains(position))
+            {
+                return DeliveryFailureOutcome.Gone;
+            }
+
+            attempts = _attempts.GetValueOrDefault(position, 1);
+            if (attempts < _options.MaxAttempts)
+            {
+                _attempts[position] = attempts + 1;
+                _redeliveries.Add((position, _time.GetUtcNow() + _options.RedeliveryDelay));
+                return DeliveryFailureOutcome.Released;
+            }
+        }
+
+        var reason = $"delivery failed on attempt {attempts} of {_options.MaxAttempts}: {error}";
+        await _cursor.DeadLetterAsync(_queue, position, attempts, reason, cancellationToken);
+        LogDeadLettered(position, _queue, attempts);
+        lock (_gate)
+        {
+            _inFlight.Remove(position);
+            _attempts.Remove(position);
+        }
+
+        await AdvanceAsync(cancellationToken);
+        return DeliveryFailureOutcome.DeadLettered;
     }
 
     public Task Shutdown(TimeSpan timeout)
@@ -165,6 +229,89 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
         await ShutdownAsync(cancellation.Token);
     }
 
+    private PostgresBatchContainer HandOut(QueuedEvent e) =>
+        new(StreamId.Create(e.StreamNamespace, e.StreamKey), e.Envelope, new PostgresStreamSequenceToken(++_lastHandout, e.Position));
+
+    /// <summary>Moves the cursor to just before the oldest event not yet delivered (or to the last read when none is pending).</summary>
+    private async Task AdvanceAsync(CancellationToken cancellationToken)
+    {
+        long through;
+        int generation;
+        lock (_gate)
+        {
+            through = _inFlight.Count > 0 ? _inFlight.Min - 1 : _readThrough;
+            if (!_leased || through <= _committed)
+            {
+                return;
+            }
+
+            generation = _generation;
+        }
+
+        if (await _cursor.AdvanceAsync(_queue, Owner, through, cancellationToken))
+        {
+            lock (_gate)
+            {
+                if (generation == _generation && through > _committed)
+                {
+                    _committed = through;
+                }
+            }
+        }
+    }
+
+    /// <summary>True when this receiver holds the lease, taking or renewing it when due.</summary>
+    private async Task<bool> EnsureLeaseAsync(CancellationToken cancellationToken)
+    {
+        if (_leased && _time.GetUtcNow() < _renewAt)
+        {
+            return true;
+        }
+
+        await _leasing.WaitAsync(cancellationToken);
+        try
+        {
+            var now = _time.GetUtcNow();
+            if (_leased && now < _renewAt)
+            {
+                return true;
+            }
+
+            var through = await _cursor.LeaseAsync(_queue, Owner, _options.Lease, cancellationToken);
+            lock (_gate)
+            {
+                if (through is null)
+                {
+                    if (_leased)
+                    {
+                        LogLeaseLost(_queue, Owner);
+                    }
+
+                    _leased = false;
+                    return false;
+                }
+
+                if (!_leased)
+                {
+                    // A fresh lease: start from the stored cursor, whatever this reader handed out before.
+                    _generation++;
+                    _readThrough = _committed = through.Value;
+                    _inFlight.Clear();
+                    _attempts.Clear();
+                    _redeliveries.Clear();
+                }
+
+                _leased = true;
+                _renewAt = now + _options.Lease / 3;
+                return true;
+            }
+        }
+        finally
+        {
+            _leasing.Release();
+        }
+    }
+
     private async Task RenewWhileRunningAsync(CancellationToken cancellationToken)
     {
         try
@@ -172,9 +319,15 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
             while (!cancellationToken.IsCancellationRequested)
             {
                 await Task.Delay(_options.Lease / 6, _time, cancellationToken);
+                if (!_leased)
+                {
+                    // Taken by the next poll; renewing is for a reader that holds the queue while its agent pauses.
+                    continue;
+                }
+
                 try
                 {
-                    await RenewIfDueAsync(cancellationToken);
+                    await EnsureLeaseAsync(cancellationToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -188,65 +341,52 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
         }
     }
 
-    private async Task RenewIfDueAsync(CancellationToken cancellationToken)
-    {
-        if (!_holdsRows || _time.GetUtcNow() < _nextRenewal)
-        {
-            return;
-        }
-
-        await _renewing.WaitAsync(cancellationToken);
-        try
-        {
-            var now = _time.GetUtcNow();
-            if (_holdsRows && now >= _nextRenewal)
-            {
-                _holdsRows = await _table.RenewAsync(_queue, Owner, _options.Lease, cancellationToken) > 0;
-                _nextRenewal = now + _options.Lease / 3;
-            }
-        }
-        finally
-        {
-            _renewing.Release();
-        }
-    }
-
     private async Task ShutdownAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
         await _renewals;
         try
         {
-            // Whoever reads the queue next takes these rows at once, in id order, instead of after the lease.
-            var released = await _table.ReleaseAsync(_queue, Owner, cancellationToken);
-            _holdsRows = false;
-            if (released > 0)
+            await AdvanceAsync(cancellationToken);
+            if (_leased)
             {
-                LogReleased(released, _queue);
+                // Whoever reads the queue next starts at once from the cursor, instead of after the lease.
+                await _cursor.ReleaseAsync(_queue, Owner, cancellationToken);
+                _leased = false;
             }
         }
         catch (Exception ex)
         {
-            // Not fatal: the leases lapse on their own.
+            // Not fatal: the lease lapses on its own.
             LogReleaseFailed(ex, _queue, _options.Lease);
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the leases of stream queue {Queue} failed; retrying.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease of stream queue {Queue} failed; retrying.")]
     private partial void LogRenewalFailed(Exception exception, int queue);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream queue row {RowId} of queue {Queue} was claimed {MaxAttempts} times without being delivered; moved to baton_stream_dead_letter.")]
-    private partial void LogDeadLettered(long rowId, int queue, int maxAttempts);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream queue {Queue}: the lease of reader {Owner} lapsed and another reader took the queue.")]
+    private partial void LogLeaseLost(int queue, string owner);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Stream queue row {RowId} of queue {Queue} cannot be read; moved to baton_stream_dead_letter.")]
-    private partial void LogUnreadable(Exception exception, long rowId, int queue);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Event at position {Position} of stream queue {Queue} failed delivery {Attempts} time(s); moved to baton_stream_dead_letter.")]
+    private partial void LogDeadLettered(long position, int queue, int attempts);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Evicted {Rows} row(s) and {DeadLetters} dead letter(s) of stream queue {Queue} older than {Retention}.")]
-    private partial void LogEvicted(int queue, long rows, long deadLetters, TimeSpan retention);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Evicted {DeadLetters} dead letter(s) of stream queue {Queue} older than {Retention}.")]
+    private partial void LogEvicted(int queue, long deadLetters, TimeSpan retention);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Released {Count} undelivered row(s) of stream queue {Queue} on shutdown.")]
-    private partial void LogReleased(int count, int queue);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release the rows of stream queue {Queue} on shutdown; they become visible when their lease ({Lease}) lapses.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not give up the lease of stream queue {Queue} on shutdown; the next reader starts when it lapses ({Lease}).")]
     private partial void LogReleaseFailed(Exception exception, int queue, TimeSpan lease);
+}
+
+/// <summary>What became of an event whose delivery failed.</summary>
+public enum DeliveryFailureOutcome
+{
+    /// <summary>It will be handed out again after the redelivery delay.</summary>
+    Released,
+
+    /// <summary>It used its last attempt and is now in the dead-letter table.</summary>
+    DeadLettered,
+
+    /// <summary>This reader does not hold it (delivered meanwhile, or the queue's lease moved).</summary>
+    Gone,
 }

@@ -5,23 +5,19 @@ using Orleans.Streams;
 namespace Baton.Postgres.Streams;
 
 /// <summary>
-/// Turns Orleans' report of a failed delivery into a counted attempt on the queue row.
+/// Turns Orleans' report of a failed delivery into a counted attempt at the queue's reader.
 /// </summary>
 /// <remarks>
-/// Orleans' pulling agent retries delivering a batch to a subscriber for
+/// Orleans' pulling agent retries delivering an event to a subscriber for
 /// <c>StreamPullingAgentOptions.MaxEventDeliveryTime</c>; when it gives up it calls
-/// <see cref="OnDeliveryFailure"/> with the batch's token, leaves the batch out of what it later
-/// reports as delivered, and moves on to the batches behind it, so the queue keeps flowing. This
-/// handler then either makes the row visible again after
-/// <see cref="PostgresStreamOptions.RedeliveryDelay"/> (it is claimed again, which counts the
-/// next attempt) or, when the row has used <see cref="PostgresStreamOptions.MaxAttempts"/>,
-/// moves it to <c>baton_stream_dead_letter</c> with the reason. A poison event therefore costs
-/// <c>MaxAttempts</c> claims and ends in the dead-letter table.
+/// <see cref="OnDeliveryFailure"/> with the event's token, leaves the event out of what it later reports as
+/// delivered, and moves on to the events behind it, so the queue keeps flowing. The reader then hands the event
+/// out again after <see cref="PostgresStreamOptions.RedeliveryDelay"/> or, on its last attempt, moves it to
+/// <c>baton_stream_dead_letter</c> with the reason (see <see cref="PostgresQueueAdapterReceiver.DeliveryFailedAsync"/>).
 /// </remarks>
 public sealed partial class PostgresStreamFailureHandler(
     QueueId queueId,
-    PostgresQueueTable table,
-    PostgresStreamOptions options,
+    Func<QueueId, PostgresQueueAdapterReceiver?> receiverOf,
     ILogger<PostgresStreamFailureHandler> logger) : IStreamFailureHandler
 {
     /// <summary>Never: an implicit subscription cannot be faulted anyway, and an explicit one should not be dropped for one bad event.</summary>
@@ -35,9 +31,16 @@ public sealed partial class PostgresStreamFailureHandler(
             return;
         }
 
+        if (receiverOf(queueId) is not { } receiver)
+        {
+            // The queue has no reader here any more; its next reader hands the event out again from the cursor.
+            LogNoReader(token.Position, queueId.GetNumericId());
+            return;
+        }
+
         var error = $"delivery to subscription {subscriptionId.Guid} of stream {streamIdentity} on provider '{streamProviderName}' failed after Orleans' delivery retries";
-        var outcome = await table.RecordDeliveryFailureAsync(token.RowId, error, options.MaxAttempts, options.RedeliveryDelay);
-        LogDeliveryFailed(token.RowId, queueId.GetNumericId(), streamIdentity, outcome);
+        var outcome = await receiver.DeliveryFailedAsync(token.Position, error);
+        LogDeliveryFailed(token.Position, queueId.GetNumericId(), streamIdentity, outcome);
     }
 
     public Task OnSubscriptionFailure(GuidId subscriptionId, string streamProviderName, StreamId streamIdentity, StreamSequenceToken? sequenceToken)
@@ -46,8 +49,11 @@ public sealed partial class PostgresStreamFailureHandler(
         return Task.CompletedTask;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering stream queue row {RowId} (queue {Queue}, stream {Stream}) failed; the row is now {Outcome}.")]
-    private partial void LogDeliveryFailed(long rowId, uint queue, StreamId stream, DeliveryFailureOutcome outcome);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering the event at position {Position} (queue {Queue}, stream {Stream}) failed; the event is now {Outcome}.")]
+    private partial void LogDeliveryFailed(long position, uint queue, StreamId stream, DeliveryFailureOutcome outcome);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering the event at position {Position} of queue {Queue} failed, and the queue has no reader on this silo any more; its next reader delivers it again.")]
+    private partial void LogNoReader(long position, uint queue);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A delivery on stream {Stream} failed with token {Token}, which is not a Baton queue token; nothing recorded.")]
     private partial void LogUnknownToken(StreamId stream, StreamSequenceToken? token);

@@ -3,32 +3,28 @@ using Orleans.Streams;
 namespace Baton.Postgres.Streams;
 
 /// <summary>
-/// Where an event sits in a pulling agent's cache: <see cref="SequenceNumber"/> is the order in
-/// which the agent's receiver handed its batch out (it only grows, also when a row is handed out
-/// again, so the cache always sees newer tokens), <see cref="EventIndex"/> the event's place in
-/// the batch, and <see cref="RowId"/> the queue row the batch came from.
+/// Where an event sits in a pulling agent's cache: <see cref="SequenceNumber"/> is the order in which the agent's
+/// receiver handed it out (it only grows, also when an event is handed out again, so the cache always sees newer
+/// tokens), and <see cref="Position"/> the event's position in the event log.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("baton.streams.sequence_token")]
 public sealed class PostgresStreamSequenceToken : StreamSequenceToken
 {
-    public PostgresStreamSequenceToken(long sequenceNumber, long rowId, int eventIndex = 0)
+    public PostgresStreamSequenceToken(long sequenceNumber, long position)
     {
         SequenceNumber = sequenceNumber;
-        RowId = rowId;
-        EventIndex = eventIndex;
+        Position = position;
     }
 
     [Id(0)]
     public override long SequenceNumber { get; protected set; }
 
+    /// <summary>Always 0: a hand-out carries one event.</summary>
     [Id(1)]
     public override int EventIndex { get; protected set; }
 
     [Id(2)]
-    public long RowId { get; private set; }
-
-    /// <summary>The token of event <paramref name="eventIndex"/> of the same batch.</summary>
-    public PostgresStreamSequenceToken At(int eventIndex) => new(SequenceNumber, RowId, eventIndex);
+    public long Position { get; private set; }
 
     public override bool Equals(StreamSequenceToken? other) =>
         other is not null && other.SequenceNumber == SequenceNumber && other.EventIndex == EventIndex;
@@ -48,5 +44,5 @@ public sealed class PostgresStreamSequenceToken : StreamSequenceToken
         return bySequence != 0 ? bySequence : EventIndex.CompareTo(other.EventIndex);
     }
 
-    public override string ToString() => $"[{SequenceNumber}:{EventIndex} row {RowId}]";
+    public override string ToString() => $"[{SequenceNumber} position {Position}]";
 }
