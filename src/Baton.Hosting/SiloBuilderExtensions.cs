@@ -3,6 +3,10 @@ using Baton.Contracts;
 using Baton.Grains.Feed;
 using Baton.Grains.Locks;
 using Baton.Postgres.Feed;
+using Baton.Postgres.Storage;
+using Baton.Postgres.Streams;
+using Orleans.Runtime.Hosting;
+using Orleans.Serialization;
 using Baton.Grains.Entities;
 using Baton.Grains.Intents;
 using Microsoft.Extensions.DependencyInjection;
@@ -83,11 +87,15 @@ public static class SiloBuilderExtensions
                 o.Invariant = "Npgsql";
                 o.ConnectionString = connectionString;
             });
-            silo.AddAdoNetGrainStorage(GrainStorage, o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = connectionString;
-            });
+            // Baton's grains: group-committed writes that carry their outbox events into the event log (see PostgresGrainStorage).
+            silo.Services.AddGrainStorage(GrainStorage, (sp, _) => new PostgresGrainStorage(
+                connectionString,
+                sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+                sp.GetRequiredService<Serializer>(),
+                PostgresQueueAdapterFactory.QueueMapper(
+                    BatonStreams.Provider, sp.GetRequiredService<IOptionsMonitor<PostgresStreamOptions>>().Get(BatonStreams.Provider).Queues),
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<PostgresGrainStorage>>()));
             silo.AddAdoNetGrainStorage(PubSubStorage, o =>
             {
                 o.Invariant = "Npgsql";

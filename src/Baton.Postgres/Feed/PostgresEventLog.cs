@@ -237,32 +237,9 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
 
         // No explicit transaction: the statements of one batch run in one implicit transaction that commits at its end.
         await using var append = new NpgsqlBatch(connection);
-        var @lock = new NpgsqlBatchCommand("SELECT pg_advisory_xact_lock($1)");
-        @lock.Parameters.Add(new NpgsqlParameter<long> { TypedValue = AppendLockKey });
-        append.BatchCommands.Add(@lock);
-
-        var insert = new NpgsqlBatchCommand(
-            """
-            INSERT INTO baton_event_log (event_id, namespace, type, subject, sequence, occurred_at, actor, payload, appended_at, service_id, queue_id, stream_key)
-            SELECT e.event_id, e.namespace, e.type, e.subject, e.sequence, e.occurred_at, e.actor, e.payload, $1,
-                   CASE WHEN e.queue_id IS NULL THEN NULL ELSE $2 END, e.queue_id, e.stream_key
-            FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::timestamptz[], $9::text[], $10::text[], $11::integer[], $12::text[])
-                 WITH ORDINALITY AS e(event_id, namespace, type, subject, sequence, occurred_at, actor, payload, queue_id, stream_key, n)
-            ORDER BY e.n
-            ON CONFLICT (event_id) DO NOTHING
-            """);
-        insert.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = now });
-        insert.Parameters.Add(new NpgsqlParameter { Value = (object?)_serviceId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Envelope.EventId)] });
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Namespace)] });
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Envelope.Type)] });
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Envelope.Subject)] });
-        insert.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = [.. events.Select(e => e.Envelope.Sequence)] });
-        insert.Parameters.Add(new NpgsqlParameter<DateTime[]> { TypedValue = [.. events.Select(e => e.Envelope.OccurredAt.UtcDateTime)] });
-        insert.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => (object?)e.Envelope.Actor ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        insert.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = [.. events.Select(e => e.Envelope.Payload)] });
-        insert.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => (object?)e.Queue ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
-        insert.Parameters.Add(new NpgsqlParameter { Value = events.Select(e => (object?)e.StreamKey ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        append.BatchCommands.Add(EventLogInsert.Lock());
+        var insert = new NpgsqlBatchCommand(EventLogInsert.Sql(first: 1));
+        EventLogInsert.AddParameters(insert.Parameters, now, _serviceId, events);
         append.BatchCommands.Add(insert);
         await append.ExecuteNonQueryAsync(cancellationToken);
     }

@@ -65,7 +65,7 @@ public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposa
                 serviceId);
         }
 
-        _mapper = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = options.Queues }, name);
+        _mapper = QueueMapper(name, options.Queues);
         _cache = new SimpleQueueAdapterCache(new SimpleQueueCacheOptions(), name, services.GetRequiredService<ILoggerFactory>());
         _ownerPrefix = services.GetService<Orleans.Runtime.ILocalSiloDetails>()?.SiloAddress.ToParsableString() ?? Environment.MachineName;
     }
@@ -75,6 +75,13 @@ public sealed class PostgresQueueAdapterFactory : IQueueAdapterFactory, IDisposa
         new(name, services.GetRequiredService<IOptionsMonitor<PostgresStreamOptions>>().Get(name), services);
 
     public PostgresStreamCursor Cursor => _cursor;
+
+    /// <summary>
+    /// Which queue a stream's events go to, for provider <paramref name="name"/> with <paramref name="queues"/> queues.
+    /// Deterministic: every silo, client and grain storage that builds it agrees.
+    /// </summary>
+    public static HashRingBasedStreamQueueMapper QueueMapper(string name, int queues) =>
+        new(new HashRingStreamQueueMapperOptions { TotalQueueCount = queues }, name);
 
     [Obsolete("Use the overload which accepts a CancellationToken.")]
     public Task<IQueueAdapter> CreateAdapter() => CreateAdapter(CancellationToken.None);

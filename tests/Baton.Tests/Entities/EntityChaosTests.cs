@@ -1,3 +1,4 @@
+using Npgsql;
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Baton.Contracts;
@@ -33,8 +34,8 @@ public sealed class EntityChaosTests(PostgresFixture postgres)
     [Fact]
     public async Task Every_acknowledged_mutation_survives_a_killed_silo_with_exactly_one_change_event()
     {
-        var cluster = await PostgresCluster.StartAsync(await postgres.CreateDatabaseAsync(), silos: 3,
-            configure: b => b.AddSiloBuilderConfigurator<TapConfigurator>());
+        var database = await postgres.CreateDatabaseAsync();
+        var cluster = await PostgresCluster.StartAsync(database, silos: 3);
         try
         {
             var grains = cluster.Client;
@@ -95,11 +96,8 @@ public sealed class EntityChaosTests(PostgresFixture postgres)
                 Assert.Equal(MutationsPerWriter - 1, JsonNode.Parse(snapshot.State!)!["n"]!.GetValue<int>());
                 Assert.Equal(MutationsPerWriter + 1, (await grains.GetGrain<IEntityGrain>(key).History(null, null, 1000)).Count);
 
-                // Every acknowledged change was handed to the stream, once per version after de-duplication by event id.
-                var published = await Poll.Until(
-                    () => Task.FromResult(PublishTap.Changed(key)),
-                    p => p.Count >= MutationsPerWriter,
-                    TimeSpan.FromSeconds(30));
+                // Every acknowledged change was committed to the event log (the stream queue) with its state, once per version.
+                var published = await LoggedChangesAsync(database, key);
                 Assert.Equal(Enumerable.Range(1, MutationsPerWriter).Select(v => (long)v), published.Select(e => e.Version).Order());
                 Assert.Equal(results.Select(r => r.ChangeId), published.OrderBy(e => e.Version).Select(e => ChangeId(e.Payload)));
 
@@ -123,30 +121,20 @@ public sealed class EntityChaosTests(PostgresFixture postgres)
 
     private static string ChangeId(string payload) => JsonNode.Parse(payload)!["change_id"]!.GetValue<string>();
 
-    private sealed class TapConfigurator : ISiloConfigurator
+    /// <summary>The <c>entity.changed</c> events the event log holds for <paramref name="subject"/>, de-duplicated by event id.</summary>
+    private static async Task<IReadOnlyList<RecordedEntityEvent>> LoggedChangesAsync(string database, string subject)
     {
-        public void Configure(ISiloBuilder silo) => silo.Services.AddSingleton<IOutboxFaults>(PublishTap.Instance);
-    }
-
-    /// <summary>Records every envelope an outbox hands to its stream (in-process silos share it); injects no fault.</summary>
-    private sealed class PublishTap : IOutboxFaults
-    {
-        public static readonly PublishTap Instance = new();
-
-        private static readonly ConcurrentQueue<EventEnvelope> Published = new();
-
-        /// <summary>The <c>entity.changed</c> events published for <paramref name="subject"/>, de-duplicated by event id.</summary>
-        public static IReadOnlyList<RecordedEntityEvent> Changed(string subject) =>
-            [.. Published.Where(e => e.Subject == subject).Select(e => new RecordedEntityEvent(e.EventId, e.Type, e.Sequence, e.Payload)).ChangedOnce()];
-
-        public ValueTask AfterStateWrite(GrainId grain, IReadOnlyList<EventEnvelope> pending) => ValueTask.CompletedTask;
-
-        public ValueTask BeforePublish(GrainId grain, EventEnvelope envelope)
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT event_id, type, sequence, payload FROM baton_event_log WHERE subject = $1 ORDER BY position", connection);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = subject });
+        await using var reader = await command.ExecuteReaderAsync();
+        var events = new List<RecordedEntityEvent>();
+        while (await reader.ReadAsync())
         {
-            Published.Enqueue(envelope);
-            return ValueTask.CompletedTask;
+            events.Add(new RecordedEntityEvent(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3)));
         }
 
-        public ValueTask AfterPublish(GrainId grain, IReadOnlyList<EventEnvelope> published) => ValueTask.CompletedTask;
+        return events.ChangedOnce();
     }
 }

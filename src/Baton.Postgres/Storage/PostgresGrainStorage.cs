@@ -1,0 +1,338 @@
+using System.Threading.Channels;
+using Baton.Contracts;
+using Baton.Grains.Events;
+using Baton.Grains.Feed;
+using Baton.Postgres.Feed;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Orleans.Runtime;
+using Orleans.Serialization;
+using Orleans.Storage;
+using Orleans.Streams;
+
+namespace Baton.Postgres.Storage;
+
+/// <summary>
+/// Grain storage <c>baton</c> in Postgres mode (table <c>baton_grain_state</c>, migration 0008). Each write is one
+/// etag-checked statement; the concurrent writes of this silo go out together as one batch in one transaction
+/// (group commit: one round trip and one WAL flush for all of them), and each write completes once that
+/// transaction committed. A conflict of one write fails that write only.
+/// </summary>
+/// <remarks>
+/// <para>Events. When the state is an <see cref="IEventOutboxState"/>, the write appends the outbox's pending
+/// events to the event log in the same statement, only if the state write succeeded, and the stored state never
+/// holds them: the change and its events are committed together or not at all. The log is the stream queue
+/// (see <c>PostgresQueueAdapterReceiver</c>), so once the write returns the events are published, and the
+/// storage drops them from the outbox; the grain's <see cref="EventOutboxPublisher{TState}"/> then finds nothing
+/// left to publish. There is no window between the write and the publish in which a crash could delay them.</para>
+/// <para>A batch that fails as a whole (a broken connection, a statement error) is retried one write per
+/// transaction, so one bad write cannot fail the writes it happened to share a batch with.</para>
+/// </remarks>
+public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
+{
+    /// <summary>The most writes one transaction carries; more wait for the next one.</summary>
+    public const int MaxGroup = 256;
+
+    private readonly string _serviceId;
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly Serializer _serializer;
+    private readonly IStreamQueueMapper _queues;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Channel<PendingWrite> _pending = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _writer;
+
+    public PostgresGrainStorage(
+        string connectionString,
+        string serviceId,
+        Serializer serializer,
+        IStreamQueueMapper queues,
+        TimeProvider time,
+        ILogger<PostgresGrainStorage> logger)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        ArgumentException.ThrowIfNullOrWhiteSpace(serviceId);
+        _serviceId = serviceId;
+
+        // Only transaction-scoped state is used (pg_advisory_xact_lock): a pooled connection needs no reset on reuse.
+        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true, MaxAutoPrepare = 32 });
+        _serializer = serializer;
+        _queues = queues;
+        _time = time;
+        _logger = logger;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        await using var command = _dataSource.CreateCommand(
+            "SELECT version, payload FROM baton_grain_state WHERE service_id = $1 AND grain_id = $2 AND state_name = $3");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = grainId.ToString() });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stateName });
+        await using var reader = await command.ExecuteReaderAsync();
+        if (!await reader.ReadAsync())
+        {
+            grainState.ETag = null;
+            grainState.RecordExists = false;
+            return;
+        }
+
+        var version = reader.GetInt64(0);
+        var payload = reader.GetFieldValue<byte[]>(1);
+        try
+        {
+            grainState.State = _serializer.Deserialize<T>(payload);
+        }
+        catch (Exception ex)
+        {
+            throw new InvalidDataException(
+                $"The stored state '{stateName}' of {grainId} cannot be read as {typeof(T).Name}: {ex.Message}", ex);
+        }
+
+        grainState.ETag = Etag(version);
+        grainState.RecordExists = true;
+    }
+
+    public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        // The events travel beside the state, not inside it: serialize the state without them.
+        var outbox = (grainState.State as IEventOutboxState)?.Outbox;
+        var events = outbox?.Pending ?? [];
+        byte[] payload;
+        if (events.Count > 0)
+        {
+            outbox!.Pending = [];
+            try
+            {
+                payload = _serializer.SerializeToArray(grainState.State);
+            }
+            finally
+            {
+                outbox.Pending = events;
+            }
+        }
+        else
+        {
+            payload = _serializer.SerializeToArray(grainState.State);
+        }
+
+        var write = new PendingWrite(
+            grainId.ToString(),
+            stateName,
+            ParseEtag(grainState.ETag, stateName, grainId),
+            payload,
+            [.. events.Select(e => new LogAppend(e.Namespace, e.Envelope, QueueOf(e)))]);
+        if (!_pending.Writer.TryWrite(write))
+        {
+            throw new ObjectDisposedException(nameof(PostgresGrainStorage));
+        }
+
+        var version = await write.Done.Task;
+        if (version is null)
+        {
+            throw new InconsistentStateException(
+                $"The state '{stateName}' of {grainId} was changed by another writer (expected version {grainState.ETag ?? "none"}).",
+                storedEtag: null,
+                currentEtag: grainState.ETag);
+        }
+
+        grainState.ETag = Etag(version.Value);
+        grainState.RecordExists = true;
+        if (events.Count > 0)
+        {
+            // Committed with the state, so published: nothing is left for the outbox to do with them.
+            outbox!.Pending.RemoveRange(0, events.Count);
+        }
+    }
+
+    public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
+    {
+        var expected = ParseEtag(grainState.ETag, stateName, grainId);
+        if (expected is not null)
+        {
+            await using var command = _dataSource.CreateCommand(
+                "DELETE FROM baton_grain_state WHERE service_id = $1 AND grain_id = $2 AND state_name = $3 AND version = $4");
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = grainId.ToString() });
+            command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = stateName });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = expected.Value });
+            if (await command.ExecuteNonQueryAsync() == 0)
+            {
+                throw new InconsistentStateException(
+                    $"The state '{stateName}' of {grainId} was changed by another writer (expected version {grainState.ETag}).",
+                    storedEtag: null,
+                    currentEtag: grainState.ETag);
+            }
+        }
+
+        grainState.ETag = null;
+        grainState.RecordExists = false;
+        grainState.State = Activator.CreateInstance<T>();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _pending.Writer.TryComplete();
+        try
+        {
+            // Let what was accepted be written, then stop.
+            await _writer.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (TimeoutException)
+        {
+            await _stop.CancelAsync();
+        }
+
+        _stop.Dispose();
+        await _dataSource.DisposeAsync();
+    }
+
+    private int QueueOf(OutboxEntry entry) =>
+        (int)_queues.GetQueueForStream(StreamId.Create(entry.Namespace, entry.Envelope.Subject)).GetNumericId();
+
+    private static string Etag(long version) => version.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static long? ParseEtag(string? etag, string stateName, GrainId grainId) =>
+        etag is null ? null
+        : long.TryParse(etag, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) ? version
+        : throw new InconsistentStateException($"The state '{stateName}' of {grainId} carries etag '{etag}', which this storage did not issue.", storedEtag: null, currentEtag: etag);
+
+    private async Task WriteLoopAsync()
+    {
+        var group = new List<PendingWrite>(MaxGroup);
+        try
+        {
+            while (await _pending.Reader.WaitToReadAsync(_stop.Token))
+            {
+                group.Clear();
+                while (group.Count < MaxGroup && _pending.Reader.TryRead(out var next))
+                {
+                    group.Add(next);
+                }
+
+                try
+                {
+                    await WriteGroupAsync(group, _stop.Token);
+                }
+                catch (Exception ex) when (group.Count > 1 && ex is not OperationCanceledException)
+                {
+                    LogGroupFailed(ex, group.Count);
+                    foreach (var write in group)
+                    {
+                        try
+                        {
+                            await WriteGroupAsync([write], _stop.Token);
+                        }
+                        catch (Exception single)
+                        {
+                            write.Done.TrySetException(single);
+                        }
+                    }
+                }
+                catch (Exception ex)
+                {
+                    group[0].Done.TrySetException(ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            foreach (var write in group)
+            {
+                write.Done.TrySetException(new ObjectDisposedException(nameof(PostgresGrainStorage)));
+            }
+
+            while (_pending.Reader.TryRead(out var left))
+            {
+                left.Done.TrySetException(new ObjectDisposedException(nameof(PostgresGrainStorage)));
+            }
+        }
+    }
+
+    /// <summary>One transaction: every write of the group, each with its events; completes each write with its new version, or null on a conflict.</summary>
+    private async Task WriteGroupAsync(IReadOnlyList<PendingWrite> group, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        var withEvents = group.Any(w => w.Events.Count > 0);
+        if (withEvents)
+        {
+            // Log positions must commit in order across writers (migration 0006).
+            batch.BatchCommands.Add(EventLogInsert.Lock());
+        }
+
+        var now = _time.GetUtcNow().UtcDateTime;
+        foreach (var write in group)
+        {
+            batch.BatchCommands.Add(Command(write, now));
+        }
+
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        if (withEvents)
+        {
+            await reader.NextResultAsync(cancellationToken);
+        }
+
+        var versions = new long?[group.Count];
+        for (var i = 0; i < group.Count; i++)
+        {
+            versions[i] = await reader.ReadAsync(cancellationToken) ? reader.GetInt64(0) : null;
+            await reader.NextResultAsync(cancellationToken);
+        }
+
+        // The implicit transaction commits when the batch completes: only then are the writes durable.
+        await reader.DisposeAsync();
+        for (var i = 0; i < group.Count; i++)
+        {
+            group[i].Done.TrySetResult(versions[i]);
+        }
+    }
+
+    private NpgsqlBatchCommand Command(PendingWrite write, DateTime now)
+    {
+        var state = write.Expected is null
+            ? """
+              INSERT INTO baton_grain_state (service_id, grain_id, state_name, version, payload)
+              VALUES ($1, $2, $3, 1, $5)
+              ON CONFLICT DO NOTHING
+              RETURNING version
+              """
+            : """
+              UPDATE baton_grain_state SET version = version + 1, payload = $5, written_at = now()
+              WHERE service_id = $1 AND grain_id = $2 AND state_name = $3 AND version = $4
+              RETURNING version
+              """;
+        var sql = write.Events.Count == 0
+            ? state
+            : $"""
+              WITH written AS ({state}),
+                   logged AS ({EventLogInsert.Sql(first: 6, onlyIf: "EXISTS (SELECT 1 FROM written)")})
+              SELECT version FROM written
+              """;
+        var command = new NpgsqlBatchCommand(sql);
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = write.GrainId });
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = write.StateName });
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = write.Expected ?? 0 });
+        command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = write.Payload });
+        if (write.Events.Count > 0)
+        {
+            EventLogInsert.AddParameters(command.Parameters, now, _serviceId, write.Events);
+        }
+
+        return command;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A group of {Count} grain state writes failed as a whole; writing them one by one.")]
+    private partial void LogGroupFailed(Exception exception, int count);
+
+    private sealed record PendingWrite(string GrainId, string StateName, long? Expected, byte[] Payload, IReadOnlyList<LogAppend> Events)
+    {
+        public TaskCompletionSource<long?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
