@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Baton.Contracts.Intents;
 
 /// <summary>
@@ -11,6 +13,8 @@ public interface IApprovalPolicyGrain : IGrainWithStringKey
     public const string Key = "current";
 
     /// <summary>The stored policy, or null when none was ever stored (the configured one applies).</summary>
+    // Read-only (declared here, where Orleans reads it) so that the reads of every proposal in the cluster interleave.
+    [ReadOnly]
     Task<StoredIntentPolicy?> Get();
 
     /// <summary>

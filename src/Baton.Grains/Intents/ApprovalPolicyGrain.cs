@@ -1,7 +1,6 @@
 using Baton.Contracts.Intents;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Orleans.Concurrency;
 
 namespace Baton.Grains.Intents;
 
@@ -21,8 +20,6 @@ public sealed class ApprovalPolicyGrain(
     [FromKeyedServices(IntentServiceKeys.Clock)] TimeProvider time,
     ILogger<ApprovalPolicyGrain> logger) : Grain, IApprovalPolicyGrain
 {
-    // Read-only so that the reads of every proposal in the cluster interleave.
-    [ReadOnly]
     public Task<StoredIntentPolicy?> Get() => Task.FromResult(state.State.Current);
 
     public async Task<StoredIntentPolicy> Replace(ReplaceIntentPolicy request)
