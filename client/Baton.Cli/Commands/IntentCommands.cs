@@ -8,9 +8,10 @@ using Spectre.Console;
 namespace Baton.Cli.Commands;
 
 /// <summary>
-/// <c>baton intent propose|show|cancel|revise</c>, <c>baton approve</c> and <c>baton reject</c>. The CLI talks to the
+/// <c>baton intent propose|show|list|cancel|revise</c>, <c>baton approve</c> and <c>baton reject</c>. The CLI talks to the
 /// cluster as a trusted .NET client, so the principal is passed explicitly: <c>--requested-by</c> for a proposal,
-/// <c>--actor</c> for a cancel or revision, <c>--reviewer</c> for a review. Over HTTP these are always the caller.
+/// <c>--actor</c> for a cancel or revision, <c>--reviewer</c> for a review or "needs my approval". Over HTTP these are
+/// always the caller.
 /// </summary>
 public static class IntentCommands
 {
@@ -26,6 +27,7 @@ public static class IntentCommands
         var intent = new Command("intent", "Propose write intents and look at, cancel or revise them.");
         intent.Subcommands.Add(Propose(cli));
         intent.Subcommands.Add(Show(cli));
+        intent.Subcommands.Add(List(cli));
         intent.Subcommands.Add(Cancel(cli));
         intent.Subcommands.Add(Revise(cli));
         yield return intent;
@@ -107,6 +109,110 @@ public static class IntentCommands
 
             return ExitCodes.Ok;
         }));
+        return command;
+    }
+
+    private static Command List(CliContext cli)
+    {
+        var phase = new Option<string>("--phase") { Description = $"Only intents in this phase: {string.Join(", ", IntentPhases.WireNames)}.", HelpName = "PHASE" };
+        var requestedBy = new Option<string>("--requested-by") { Description = "Only intents proposed by this principal.", HelpName = "ID" };
+        var needsMyApproval = new Option<bool>("--needs-my-approval") { Description = "List what waits for --reviewer's vote instead (oldest first)." };
+        var reviewer = new Option<string>("--reviewer") { Description = "Whose approvals --needs-my-approval lists.", HelpName = "ID" };
+        var page = new Option<int>("--page") { Description = "The page, from 1.", DefaultValueFactory = _ => 1, HelpName = "N" };
+        var limit = new Option<int>("--limit") { Description = $"Intents per page, 1–{IntentIndexing.MaxLimit}.", DefaultValueFactory = _ => IntentIndexing.DefaultLimit, HelpName = "N" };
+        var json = JsonOption();
+        var command = new Command("list", "List intents by phase and requester, newest first, or (--needs-my-approval) those waiting for a reviewer.")
+        {
+            phase, requestedBy, needsMyApproval, reviewer, page, limit, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            IntentPhase? wanted = null;
+            if (parse.GetValue(phase) is { } text)
+            {
+                wanted = IntentPhases.TryParseWire(text, out var parsed)
+                    ? parsed
+                    : throw new UsageException($"--phase: must be one of {string.Join(", ", IntentPhases.WireNames)} (got '{text}')");
+            }
+
+            var who = parse.GetValue(reviewer);
+            if (parse.GetValue(needsMyApproval))
+            {
+                if (string.IsNullOrWhiteSpace(who))
+                {
+                    throw new UsageException("--needs-my-approval needs --reviewer: the CLI acts for whoever it is told to.");
+                }
+
+                if (wanted is { } other && other != IntentPhase.PendingApproval)
+                {
+                    throw new UsageException($"--phase: --needs-my-approval lists pending_approval intents only (got '{other.Wire()}')");
+                }
+            }
+            else if (who is not null)
+            {
+                throw new UsageException("--reviewer is only used with --needs-my-approval.");
+            }
+
+            return await RunAsync(cli, parse, ct, async client =>
+            {
+                var query = client.Grains.GetGrain<IIntentQueryGrain>(0);
+                if (parse.GetValue(needsMyApproval))
+                {
+                    var queue = await query.NeedsApproval(who!, parse.GetValue(requestedBy), parse.GetValue(page), parse.GetValue(limit));
+                    if (parse.GetValue(json))
+                    {
+                        WriteJson(cli, queue);
+                        return ExitCodes.Ok;
+                    }
+
+                    cli.Console.WriteLine($"{queue.Total} intent(s) wait for {queue.Reviewer}; page {queue.Page}:");
+                    foreach (var item in queue.Items)
+                    {
+                        var a = item.Approval;
+                        cli.Console.WriteLine($"  {a.IntentId}  {a.Operation} {a.ResourceRef}  by {a.RequestedBy}  risk {a.RiskScore} ({Snake(a.RiskLevel)})" +
+                            $"{(a.OnBehalfOf is null ? "" : $"  for {a.OnBehalfOf}")}{(item.OpenToAnyone ? "  (open to anyone)" : "")}");
+                    }
+
+                    return ExitCodes.Ok;
+                }
+
+                var result = await query.List(new IntentQuery { Phase = wanted, RequestedBy = parse.GetValue(requestedBy), Page = parse.GetValue(page), Limit = parse.GetValue(limit) });
+                if (parse.GetValue(json))
+                {
+                    WriteJson(cli, new
+                    {
+                        phase = wanted?.Wire(),
+                        requested_by = parse.GetValue(requestedBy),
+                        page = result.Page,
+                        limit = result.Limit,
+                        total = result.Total,
+                        items = result.Items.Select(i => new
+                        {
+                            id = i.IntentId,
+                            phase = i.Phase.Wire(),
+                            requested_by = i.RequestedBy,
+                            interface_key = i.InterfaceKey,
+                            operation = i.Operation,
+                            resource_ref = i.ResourceRef,
+                            risk_level = Snake(i.RiskLevel),
+                            risk_score = i.RiskScore,
+                            revision = i.Revision,
+                            proposed_at = i.ProposedAt,
+                            updated_at = i.UpdatedAt,
+                        }),
+                    });
+                    return ExitCodes.Ok;
+                }
+
+                cli.Console.WriteLine($"{result.Total} intent(s); page {result.Page}:");
+                foreach (var i in result.Items)
+                {
+                    cli.Console.WriteLine($"  {i.IntentId}  {i.Phase.Wire()}  {i.InterfaceKey} {i.Operation} {i.ResourceRef}  by {i.RequestedBy}  risk {i.RiskScore} ({Snake(i.RiskLevel)})");
+                }
+
+                return ExitCodes.Ok;
+            });
+        });
         return command;
     }
 

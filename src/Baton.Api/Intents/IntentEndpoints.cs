@@ -22,8 +22,13 @@ namespace Baton.Api.Intents;
 /// <para>Idempotency: an intent's id is its idempotency key: <c>idempotency_key</c> when given, else derived from
 /// <c>{ interface_key, operation, resource_ref, payload }</c>. Proposing the same write again is 200 with the existing
 /// intent; reusing a key for a different write is 409.</para>
-/// <para>Listing: <c>GET /api/v1/intents</c> answers only <c>needs_my_approval=true</c> (from the reviewer index).
-/// There is no index by phase or requester yet, so <c>phase</c> and <c>requested_by</c> are 501 naming the parameter.</para>
+/// <para>Listing: <c>GET /api/v1/intents</c> filters by <c>phase</c> (snake_case) and <c>requested_by</c>, newest
+/// proposal first, from the intent index. <c>needs_my_approval=true</c> lists instead what waits for the caller's vote
+/// (from the reviewer indexes, oldest request first), optionally only <c>requested_by</c>'s; with it, <c>phase</c> may
+/// only be <c>pending_approval</c>. Indexes lag the intents briefly; <c>GET /api/v1/intents/{id}</c> is the truth.</para>
+/// <para>Policies: <c>GET /api/v1/approvals/policies</c> shows the approval policy and risk rules new proposals are
+/// decided under (stored, or the configured ones at version 0); <c>POST</c> replaces them (admins only), validated
+/// whole, optionally only from <c>expected_version</c>.</para>
 /// <para>Errors are RFC 9457 problem JSON: 400 names the offending field in <c>errors</c> and <c>field</c>; 403 not
 /// allowed (self-approval, not a reviewer, not the requester); 404 unknown intent; 409 key reused for another write,
 /// a phase that does not allow the action, or a review refused for its state (already voted, stale payload).</para>
@@ -39,7 +44,7 @@ public static class IntentEndpoints
     public const string IllegalTransitionType = "https://baton.dev/problems/intent-illegal-transition";
     public const string ReviewRefusedType = "https://baton.dev/problems/review-refused";
     public const string ForbiddenType = "https://baton.dev/problems/intent-forbidden";
-    public const string NotSupportedType = "https://baton.dev/problems/not-yet-supported";
+    public const string PolicyConflictType = "https://baton.dev/problems/policy-version-conflict";
 
     internal static RouteGroupBuilder MapIntents(this RouteGroupBuilder api)
     {
@@ -57,10 +62,10 @@ public static class IntentEndpoints
         intents.MapGet("/", ListAsync)
             .RequireAuthorization(BatonPolicies.AnyRole)
             .WithName("ListIntents")
-            .WithSummary("needs_my_approval=true: the intents waiting for the caller's vote (page, limit). phase and requested_by are not supported yet (501).")
+            .WithSummary("Intents by phase and requester, newest first (page, limit); needs_my_approval=true: those waiting for the caller's vote, oldest first.")
+            .Produces<IntentListDocument>()
             .Produces<ApprovalPageDocument>()
-            .ProducesValidationProblem()
-            .ProducesProblem(StatusCodes.Status501NotImplemented);
+            .ProducesValidationProblem();
         intents.MapGet("/{id}", GetAsync)
             .RequireAuthorization(BatonPolicies.AnyRole)
             .WithName("GetIntent")
@@ -103,10 +108,24 @@ public static class IntentEndpoints
         approvals.MapPost("/batch", BatchAsync)
             .RequireAuthorization(BatonPolicies.Reviewer)
             .WithName("BatchReview")
-            .WithSummary("Approve or reject 1–100 intents as the caller, with one result per intent; continue_on_error keeps going after a failed item.")
+            .WithSummary("Approve, reject or delegate (delegate_to) 1–100 intents as the caller, with one result per intent; continue_on_error keeps going after a failed item.")
             .Accepts<BatchBody>("application/json")
             .Produces<BatchDocument>()
             .ProducesValidationProblem();
+        approvals.MapGet("/policies", GetPolicyAsync)
+            .RequireAuthorization(BatonPolicies.AnyRole)
+            .WithName("GetApprovalPolicy")
+            .WithSummary("The approval policy (level → approvals, reviewer groups, auto-approve) and risk rules new proposals are decided under.")
+            .Produces<PolicyDocument>();
+        approvals.MapPost("/policies", ReplacePolicyAsync)
+            .RequireAuthorization(BatonPolicies.Admin)
+            .WithName("ReplaceApprovalPolicy")
+            .WithSummary("Replace the approval policy (and optionally the risk rules) as a new version; admins only; invalid input changes nothing.")
+            .Accepts<PolicyBody>("application/json")
+            .Produces<PolicyDocument>()
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         approvals.MapPost("/{intentId}/respond", RespondAsync)
             .RequireAuthorization(BatonPolicies.Reviewer)
             .WithName("RespondToIntent")
@@ -208,22 +227,34 @@ public static class IntentEndpoints
         [FromQuery] int? page,
         [FromQuery] int? limit)
     {
+        IntentPhase? wanted = null;
         if (phase is not null)
         {
-            return NotSupported("phase", "filtering intents by phase needs an intent index by phase, which does not exist yet; use needs_my_approval=true or GET /api/v1/intents/{id}.");
+            if (!IntentPhases.TryParseWire(phase, out var parsed))
+            {
+                return Invalid("phase", $"must be one of {string.Join(", ", IntentPhases.WireNames)} (got '{phase}')");
+            }
+
+            wanted = parsed;
         }
 
-        if (requestedBy is not null)
+        if (needsMyApproval == true)
         {
-            return NotSupported("requested_by", "filtering intents by requester needs an intent index by requester, which does not exist yet; use needs_my_approval=true or GET /api/v1/intents/{id}.");
+            if (wanted is { } other && other != IntentPhase.PendingApproval)
+            {
+                return Invalid("phase", $"needs_my_approval lists pending_approval intents only (got '{phase}')");
+            }
+
+            return await Guard(async () => Results.Ok(await PendingFor(grains, Principal(user), requestedBy, page, limit)));
         }
 
-        if (needsMyApproval != true)
+        return await Guard(async () =>
         {
-            return NotSupported("needs_my_approval", "listing every intent needs an intent index, which does not exist yet; only needs_my_approval=true is answered.");
-        }
-
-        return await Guard(async () => Results.Ok(await PendingFor(grains, Principal(user), page, limit)));
+            var query = new IntentQuery { Phase = wanted, RequestedBy = requestedBy, Page = page ?? 1, Limit = limit ?? DefaultLimit };
+            var result = await grains.GetGrain<IIntentQueryGrain>(0).List(query);
+            return Results.Ok(new IntentListDocument(
+                wanted?.Wire(), requestedBy, result.Page, result.Limit, result.Total, result.Items.Select(IntentSummaryDocument.From).ToList()));
+        });
     }
 
     private static async Task<IResult> ApprovalsAsync(ClaimsPrincipal user, IGrainFactory grains, [FromQuery] string? reviewer, [FromQuery] int? page, [FromQuery] int? limit)
@@ -234,68 +265,70 @@ public static class IntentEndpoints
             return Invalid("reviewer", $"must be 1–{IntentLimits.MaxPrincipalLength} characters");
         }
 
-        return await Guard(async () => Results.Ok(await PendingFor(grains, reviewer, page, limit)));
+        return await Guard(async () => Results.Ok(await PendingFor(grains, reviewer, null, page, limit)));
     }
 
-    /// <summary>
-    /// What waits for <paramref name="reviewer"/>: its own index entries and, unless it is <c>*</c>, the open-to-anyone
-    /// entries it did not request itself, oldest request first. Both indexes are read whole and merged, then paged.
-    /// </summary>
-    private static async Task<ApprovalPageDocument> PendingFor(IGrainFactory grains, string reviewer, int? page, int? limit)
+    /// <summary>What waits for <paramref name="reviewer"/> (see <see cref="IIntentQueryGrain.NeedsApproval"/>).</summary>
+    private static async Task<ApprovalPageDocument> PendingFor(IGrainFactory grains, string reviewer, string? requestedBy, int? page, int? limit)
     {
-        var pageNumber = page ?? 1;
-        var size = limit ?? DefaultLimit;
-        if (pageNumber < 1)
-        {
-            throw new IntentValidationException("page", $"must be at least 1 (got {pageNumber})");
-        }
-
-        if (size is < 1 or > ReviewerGrain.MaxLimit)
-        {
-            throw new IntentValidationException("limit", $"must be 1–{ReviewerGrain.MaxLimit} (got {size})");
-        }
-
-        var entries = new Dictionary<string, (PendingApproval Entry, bool Open)>(StringComparer.Ordinal);
-        foreach (var item in await ReadAll(grains, reviewer))
-        {
-            entries[item.IntentId] = (item, reviewer == ReviewerIndex.Anyone);
-        }
-
-        if (reviewer != ReviewerIndex.Anyone)
-        {
-            foreach (var item in await ReadAll(grains, ReviewerIndex.Anyone))
-            {
-                if (item.RequestedBy != reviewer)
-                {
-                    entries.TryAdd(item.IntentId, (item, true));
-                }
-            }
-        }
-
-        var ordered = entries.Values
-            .OrderBy(e => e.Entry.RequestedAt).ThenBy(e => e.Entry.IntentId, StringComparer.Ordinal)
-            .ToList();
+        var result = await grains.GetGrain<IIntentQueryGrain>(0).NeedsApproval(reviewer, requestedBy, page ?? 1, limit ?? DefaultLimit);
         return new ApprovalPageDocument(
-            reviewer,
-            pageNumber,
-            size,
-            ordered.Count,
-            ordered.Skip((pageNumber - 1) * size).Take(size).Select(e => PendingApprovalDocument.From(e.Entry, e.Open)).ToList());
+            result.Reviewer,
+            result.Page,
+            result.Limit,
+            result.Total,
+            result.Items.Select(e => PendingApprovalDocument.From(e.Approval, e.OpenToAnyone)).ToList());
     }
 
-    private static async Task<List<PendingApproval>> ReadAll(IGrainFactory grains, string reviewer)
+    private static async Task<IResult> GetPolicyAsync(IGrainFactory grains, [FromServices] IIntentRulesSource configured)
     {
-        var index = grains.GetGrain<IReviewerGrain>(reviewer);
-        var all = new List<PendingApproval>();
-        for (var page = 1; ; page++)
+        var stored = await grains.GetGrain<IApprovalPolicyGrain>(IApprovalPolicyGrain.Key).Get();
+        return Results.Ok(PolicyDocument.From(stored, await configured.GetAsync()));
+    }
+
+    private static async Task<IResult> ReplacePolicyAsync(PolicyBody body, ClaimsPrincipal user, IGrainFactory grains, [FromServices] IIntentRulesSource configured)
+    {
+        ReplaceIntentPolicy request;
+        try
         {
-            var chunk = await index.Pending(page, ReviewerGrain.MaxLimit);
-            all.AddRange(chunk.Items);
-            if (chunk.Items.Count < ReviewerGrain.MaxLimit || all.Count >= chunk.Total)
-            {
-                return all;
-            }
+            request = body.ToRequest(Principal(user));
         }
+        catch (IntentValidationException ex)
+        {
+            return Invalid(ex.Field, ex.Rule);
+        }
+
+        try
+        {
+            var stored = await grains.GetGrain<IApprovalPolicyGrain>(IApprovalPolicyGrain.Key).Replace(request);
+            return Results.Ok(PolicyDocument.From(stored, await configured.GetAsync()));
+        }
+        catch (IntentValidationException ex)
+        {
+            return Invalid(PolicyFieldName(ex.Field), ex.Rule);
+        }
+        catch (PolicyVersionConflictException ex)
+        {
+            return Problem(StatusCodes.Status409Conflict, PolicyConflictType, "policy version conflict", ex.Message, "expected_version",
+                new Dictionary<string, object?> { ["current_version"] = ex.Current });
+        }
+    }
+
+    /// <summary>The JSON path of a policy field named by <see cref="IntentValidationException.Field"/>, e.g. <c>Levels[High]</c> → <c>levels[high]</c>.</summary>
+    internal static string PolicyFieldName(string member)
+    {
+        var bracket = member.IndexOf('[', StringComparison.Ordinal);
+        var head = bracket < 0 ? member : member[..bracket];
+        var tail = bracket < 0 ? "" : member[bracket..];
+        if (head is nameof(ApprovalPolicyDefinition.Levels))
+        {
+            tail = tail.ToLowerInvariant();
+        }
+
+        var path = Snake(head) + tail;
+        return head is nameof(RiskRuleSet.Rules) or nameof(RiskRuleSet.MediumFrom) or nameof(RiskRuleSet.HighFrom) or nameof(RiskRuleSet.CriticalFrom)
+            ? "risk_rules." + path
+            : path;
     }
 
     private static async Task<IResult> RespondAsync(string intentId, RespondBody body, ClaimsPrincipal user, IGrainFactory grains) =>
@@ -327,12 +360,12 @@ public static class IntentEndpoints
         {
             if (body.Action is null)
             {
-                return Invalid("action", "is required: approve or reject");
+                return Invalid("action", "is required: approve, reject or delegate");
             }
 
-            if (!TryParseDecision(body.Action, out var decision) || decision is not (ReviewDecision.Approve or ReviewDecision.Reject))
+            if (!TryParseDecision(body.Action, out var decision) || decision is not (ReviewDecision.Approve or ReviewDecision.Reject or ReviewDecision.Delegate))
             {
-                return Invalid("action", $"a batch may only approve or reject (got '{body.Action}')");
+                return Invalid("action", $"a batch may only approve, reject or delegate (got '{body.Action}')");
             }
 
             var reviewer = Principal(user);
@@ -342,6 +375,7 @@ public static class IntentEndpoints
                 Decision = decision,
                 Reason = body.Reason,
                 ContinueOnError = body.ContinueOnError ?? false,
+                DelegateTo = body.DelegateTo,
             };
             var result = await BatchReviews.RunAsync(batch, (id, action) => grains.GetGrain<IWriteIntentGrain>(id).Review(reviewer, action));
             return Results.Ok(new BatchDocument(
@@ -437,13 +471,6 @@ public static class IntentEndpoints
     private static TimeSpan? Seconds(double? value) =>
         value is { } s && double.IsFinite(s) && s >= 0 && s <= 366 * 86_400 ? TimeSpan.FromSeconds(s) : value is null ? null : TimeSpan.Zero;
 
-    private static IResult NotSupported(string field, string detail) => Results.Problem(
-        statusCode: StatusCodes.Status501NotImplemented,
-        type: NotSupportedType,
-        title: $"{field} is not yet supported",
-        detail: detail,
-        extensions: new Dictionary<string, object?> { ["field"] = field });
-
     private static IResult Invalid(string field, string rule) => Results.ValidationProblem(
         new Dictionary<string, string[]> { [field] = [rule] },
         detail: $"{field}: {rule}",
@@ -493,7 +520,7 @@ public sealed record ReviseBody(JsonElement? Payload, string? Description, strin
 public sealed record RespondBody(string? Action, string? Reason, string? DelegateTo, string? OnBehalfOf, string? PayloadHash);
 
 /// <summary>The body of <c>POST /api/v1/approvals/batch</c>; the reviewer is the caller.</summary>
-public sealed record BatchBody(IReadOnlyList<string>? IntentIds, string? Action, string? Reason, bool? ContinueOnError);
+public sealed record BatchBody(IReadOnlyList<string>? IntentIds, string? Action, string? Reason, bool? ContinueOnError, string? DelegateTo = null);
 
 public sealed record PreviewDocument(string IntentId, string Summary, JsonElement? Detail);
 
@@ -601,3 +628,16 @@ public sealed record PendingApprovalDocument(
 }
 
 public sealed record ApprovalPageDocument(string Reviewer, int Page, int Limit, int Total, IReadOnlyList<PendingApprovalDocument> Items);
+
+/// <summary>One intent in a list: enough to pick it; <c>GET /api/v1/intents/{id}</c> has the rest.</summary>
+public sealed record IntentSummaryDocument(
+    string Id, string Phase, string RequestedBy, string InterfaceKey, string Operation, string ResourceRef, string RiskLevel, int RiskScore,
+    int Revision, DateTimeOffset ProposedAt, DateTimeOffset UpdatedAt)
+{
+    public static IntentSummaryDocument From(IntentSummary s) => new(
+        s.IntentId, s.Phase.Wire(), s.RequestedBy, s.InterfaceKey, s.Operation, s.ResourceRef, IntentEndpoints.Snake(s.RiskLevel.ToString()), s.RiskScore,
+        s.Revision, s.ProposedAt, s.UpdatedAt);
+}
+
+/// <summary>A page of <c>GET /api/v1/intents</c>, with the filters it was cut with.</summary>
+public sealed record IntentListDocument(string? Phase, string? RequestedBy, int Page, int Limit, int Total, IReadOnlyList<IntentSummaryDocument> Items);

@@ -1,19 +1,22 @@
 namespace Baton.Contracts.Intents;
 
-/// <summary>Approve or reject up to <see cref="IntentLimits.MaxBatch"/> intents at once, with one result per intent.</summary>
+/// <summary>Approve, reject or delegate up to <see cref="IntentLimits.MaxBatch"/> intents at once, with one result per intent.</summary>
 [GenerateSerializer, Immutable, Alias("baton.intents.batch_review")]
 public sealed record BatchReview
 {
     /// <summary>1–100 distinct intent ids, reviewed in this order.</summary>
     [Id(0)] public IReadOnlyList<string> IntentIds { get; init; } = [];
 
-    /// <summary><see cref="ReviewDecision.Approve"/> or <see cref="ReviewDecision.Reject"/>.</summary>
+    /// <summary><see cref="ReviewDecision.Approve"/>, <see cref="ReviewDecision.Reject"/> or <see cref="ReviewDecision.Delegate"/>.</summary>
     [Id(1)] public ReviewDecision Decision { get; init; }
 
     [Id(2)] public string? Reason { get; init; }
 
     /// <summary>When false the batch stops at the first failed item and the rest are <see cref="BatchItemStatus.Skipped"/>.</summary>
     [Id(3)] public bool ContinueOnError { get; init; }
+
+    /// <summary>Whom the caller's seat is handed to on every intent; required to delegate, refused otherwise.</summary>
+    [Id(4)] public string? DelegateTo { get; init; }
 }
 
 [GenerateSerializer, Alias("baton.intents.batch_item_status")]

@@ -33,4 +33,23 @@ public static class IntentPhases
         IntentPhase.ChangesRequested => "changes_requested",
         _ => phase.ToString().ToLowerInvariant(),
     };
+
+    /// <summary>Reads a snake_case phase name (<see cref="Wire"/>), e.g. <c>pending_approval</c>; case-sensitive.</summary>
+    public static bool TryParseWire(string? text, out IntentPhase phase)
+    {
+        foreach (var candidate in Enum.GetValues<IntentPhase>())
+        {
+            if (candidate.Wire() == text)
+            {
+                phase = candidate;
+                return true;
+            }
+        }
+
+        phase = default;
+        return false;
+    }
+
+    /// <summary>Every phase's snake_case name, in enum order, for error messages and help.</summary>
+    public static IReadOnlyList<string> WireNames { get; } = Enum.GetValues<IntentPhase>().Select(p => p.Wire()).ToList();
 }

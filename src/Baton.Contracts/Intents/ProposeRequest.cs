@@ -56,7 +56,11 @@ public sealed record IntentFence
 [GenerateSerializer, Immutable, Alias("baton.intents.retry_policy")]
 public sealed record RetryPolicy
 {
-    public static RetryPolicy Default { get; } = new();
+    /// <summary>
+    /// A new instance each time: it initialises persisted members (<see cref="Intent.RetryPolicy"/>), and the JSON
+    /// grain-storage serializer populates such member values in place on read, which would rewrite a shared instance.
+    /// </summary>
+    public static RetryPolicy Default => new();
 
     /// <summary>All attempts, the first included: 1–20.</summary>
     [Id(0)] public int MaxAttempts { get; init; } = 5;

@@ -3,7 +3,7 @@ using Baton.Contracts.Intents;
 namespace Baton.Grains.Intents;
 
 /// <summary>
-/// Runs a <see cref="BatchReview"/> one intent at a time, in order, turning each item's typed refusal into a per-item
+/// Runs a <see cref="BatchReview"/> (approve, reject or delegate) one intent at a time, in order, turning each item's typed refusal into a per-item
 /// result. Without <see cref="BatchReview.ContinueOnError"/> the first failure stops the batch and the rest are skipped.
 /// </summary>
 public static class BatchReviews
@@ -27,9 +27,14 @@ public static class BatchReviews
             throw new IntentValidationException(nameof(BatchReview.IntentIds), "ids must be distinct");
         }
 
-        if (batch.Decision is not (ReviewDecision.Approve or ReviewDecision.Reject))
+        if (batch.Decision is not (ReviewDecision.Approve or ReviewDecision.Reject or ReviewDecision.Delegate))
         {
-            throw new IntentValidationException(nameof(BatchReview.Decision), "a batch may only approve or reject");
+            throw new IntentValidationException(nameof(BatchReview.Decision), "a batch may only approve, reject or delegate");
+        }
+
+        if ((batch.Decision == ReviewDecision.Delegate) != !string.IsNullOrWhiteSpace(batch.DelegateTo))
+        {
+            throw new IntentValidationException(nameof(BatchReview.DelegateTo), "is required to delegate and refused otherwise");
         }
 
         IntentDecisions.ValidateReason(batch.Decision, batch.Reason);
@@ -39,7 +44,7 @@ public static class BatchReviews
     {
         Validate(batch);
         ArgumentNullException.ThrowIfNull(review);
-        var action = new ReviewAction { Decision = batch.Decision, Reason = batch.Reason };
+        var action = new ReviewAction { Decision = batch.Decision, Reason = batch.Reason, DelegateTo = batch.DelegateTo };
         var items = new List<BatchReviewItem>(batch.IntentIds.Count);
         var stopped = false;
         foreach (var id in batch.IntentIds)

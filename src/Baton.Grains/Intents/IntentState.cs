@@ -45,6 +45,13 @@ public sealed class IntentState : IEventOutboxState
     /// </summary>
     [Id(13)] public List<string> IndexedReviewers { get; set; } = [];
 
+    /// <summary>
+    /// The version of this intent's summary its <see cref="IIntentIndexGrain"/> shard confirmed storing (0: none).
+    /// Raised in memory when the shard answers and stored with the next write; an activation that finds it behind
+    /// (see <see cref="IntentIndexEntry.Behind"/>) sends the summary again, which the shard ignores if it has it.
+    /// </summary>
+    [Id(14)] public int IndexedVersion { get; set; }
+
     public bool Exists => Intent is not null;
 }
 

@@ -28,8 +28,13 @@ namespace Baton.Grains.Intents;
 /// other intents and cancels are not held up by a slow remote side, with <see cref="IntentOptions.AttemptTimeout"/>;
 /// its result is recorded in a turn of its own. If the silo dies while <c>Sending</c>, the next activation finds the
 /// attempt open, closes it as interrupted and tries again with the same idempotency key.</para>
-/// <para>Index: after each change the reviewers' "needs my approval" entries (<see cref="ReviewerIndex"/>) are sent
-/// to their <see cref="IReviewerGrain"/>s outside the turn; see <see cref="ReviewerGrain"/> for the consistency this gives.</para>
+/// <para>Indexes: after each change the reviewers' "needs my approval" entries (<see cref="ReviewerIndex"/>) are sent
+/// to their <see cref="IReviewerGrain"/>s, and the intent's summary (<see cref="IntentIndexEntry"/>) to its
+/// <see cref="IIntentIndexGrain"/> shard, outside the turn; see <see cref="ReviewerGrain"/> and
+/// <see cref="IntentIndexGrain"/> for the consistency this gives. A failed update is tried again after
+/// <see cref="IndexRetryDelay"/> while the intent is active, and on its next activation otherwise.</para>
+/// <para>Rules: proposals and revisions are decided under the stored approval policy (<see cref="IApprovalPolicyGrain"/>)
+/// over the configured rules (<see cref="IIntentRulesSource"/>); see <see cref="IntentPolicies.Apply"/>.</para>
 /// </remarks>
 // Reentrant so that an attempt in flight (awaiting a remote side for up to the attempt timeout) does not block
 // reads and commands. It is safe because every state change holds _turn (an async mutex) from reading the clock
@@ -51,11 +56,16 @@ public sealed class WriteIntentGrain(
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxTimerDue = TimeSpan.FromHours(1);
     private static readonly TimeSpan TimerLag = TimeSpan.FromMilliseconds(5);
+    private static readonly TimeSpan IndexRetryDelay = TimeSpan.FromSeconds(2);
 
     private readonly EventOutboxPublisher<IntentState> _events = new(context, state);
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly IntentOptions _options = options.Value;
     private IGrainTimer? _wake;
+    private IGrainTimer? _indexRetry;
+    private int _policyVersion;
+    private IntentRules? _rulesBase;
+    private IntentRules? _policyRules;
     private IntentRules _rules = IntentRules.Default;
     private DueKind? _reminderFor;
     private IGrainReminder? _reminder;
@@ -89,7 +99,7 @@ public sealed class WriteIntentGrain(
             _wake.Change(TimeSpan.Zero, Timeout.InfiniteTimeSpan);
         }
 
-        if (state.State.Phase == IntentPhase.PendingApproval || state.State.IndexedReviewers.Count > 0)
+        if (state.State.Phase == IntentPhase.PendingApproval || state.State.IndexedReviewers.Count > 0 || IntentIndexEntry.Behind(state.State))
         {
             SyncIndex();
         }
@@ -98,6 +108,7 @@ public sealed class WriteIntentGrain(
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         _wake?.Dispose();
+        _indexRetry?.Dispose();
         return Task.CompletedTask;
     }
 
@@ -110,7 +121,7 @@ public sealed class WriteIntentGrain(
             throw new IntentValidationException(nameof(ProposeRequest.InterfaceKey), $"no executor is registered for interface '{request.InterfaceKey}'");
         }
 
-        _rules = await rulesSource.GetAsync();
+        _rules = await DecidingRulesAsync();
         var result = await RunAsync(now =>
         {
             var proposed = IntentDecisions.Propose(Key, state.State, request, _rules, now);
@@ -139,7 +150,7 @@ public sealed class WriteIntentGrain(
 
     public async Task<IntentView> Revise(string actor, ReviseRequest request)
     {
-        _rules = await rulesSource.GetAsync();
+        _rules = await DecidingRulesAsync();
         return await RunAsync(now => (IntentDecisions.Revise(Key, state.State, actor, request, _rules, now), true));
     }
 
@@ -186,6 +197,26 @@ public sealed class WriteIntentGrain(
         }
 
         await DriveAsync();
+    }
+
+    /// <summary>The configured rules with the stored approval policy over them, compiled once per stored version.</summary>
+    private async Task<IntentRules> DecidingRulesAsync()
+    {
+        var configured = await rulesSource.GetAsync();
+        var stored = await GrainFactory.GetGrain<IApprovalPolicyGrain>(IApprovalPolicyGrain.Key).Get();
+        if (stored is null)
+        {
+            return configured;
+        }
+
+        if (_policyRules is null || _policyVersion != stored.Version || !ReferenceEquals(_rulesBase, configured))
+        {
+            _policyRules = IntentPolicies.Apply(configured, stored);
+            _policyVersion = stored.Version;
+            _rulesBase = configured;
+        }
+
+        return _policyRules;
     }
 
     /// <summary>
@@ -523,22 +554,44 @@ public sealed class WriteIntentGrain(
                 _indexAgain = false;
                 var entries = ReviewerIndex.Entries(state.State, _rules, time.GetUtcNow());
                 var stale = state.State.IndexedReviewers.Except(entries.Keys, StringComparer.Ordinal).ToList();
-                await Task.WhenAll(entries.Select(e => GrainFactory.GetGrain<IReviewerGrain>(e.Key).Add(e.Value)));
+                var summary = IntentIndexEntry.Behind(state.State) ? IntentIndexEntry.Of(state.State) : null;
+                var put = summary is null ? Task.CompletedTask : GrainFactory.GetGrain<IIntentIndexGrain>(IntentIndexing.ShardOf(Key)).Put(summary);
+                await Task.WhenAll(entries.Select(e => GrainFactory.GetGrain<IReviewerGrain>(e.Key).Add(e.Value)).Append(put));
                 await Task.WhenAll(stale.Select(r => GrainFactory.GetGrain<IReviewerGrain>(r).Remove(Key)));
 
-                // Shrunk in memory only: the next write stores it; until then a new activation repeats these removals.
+                // Both in memory only: the next write stores them; until then a new activation repeats these updates.
                 state.State.IndexedReviewers.RemoveAll(stale.Contains);
+                if (summary is not null && summary.Version > state.State.IndexedVersion)
+                {
+                    state.State.IndexedVersion = summary.Version;
+                }
             }
             while (_indexAgain && !_stale);
         }
         catch (Exception ex)
         {
-            logger.LogWarning(ex, "Intent {IntentId}: could not update the reviewers' index; it is repeated on the next change or activation.", Key);
+            logger.LogWarning(ex, "Intent {IntentId}: could not update its indexes; trying again shortly, and on the next change or activation.", Key);
+            ScheduleIndexRetry();
         }
         finally
         {
             _indexing = false;
         }
+    }
+
+    private void ScheduleIndexRetry()
+    {
+        if (_stale)
+        {
+            return;
+        }
+
+        _indexRetry ??= this.RegisterGrainTimer((CancellationToken _) =>
+        {
+            SyncIndex();
+            return Task.CompletedTask;
+        }, new GrainTimerCreationOptions { DueTime = Timeout.InfiniteTimeSpan, Period = Timeout.InfiniteTimeSpan, Interleave = true });
+        _indexRetry.Change(IndexRetryDelay, Timeout.InfiniteTimeSpan);
     }
 
     private static bool IsRefusal(Exception ex) =>

@@ -186,10 +186,10 @@ public sealed class IntentHttpTests(IntentApiSilo api)
         Assert.True(Contains(named, id));
         Assert.Equal(1, firstPage.GetProperty("items").GetArrayLength());
         Assert.True(firstPage.GetProperty("total").GetInt32() >= 1);
-        Assert.Equal(HttpStatusCode.NotImplemented, byPhase.StatusCode);
-        Assert.Equal("phase", (await Json(byPhase)).GetProperty("field").GetString());
-        Assert.Equal(HttpStatusCode.NotImplemented, byRequester.StatusCode);
-        Assert.Equal("requested_by", (await Json(byRequester)).GetProperty("field").GetString());
+        Assert.Equal(HttpStatusCode.OK, byPhase.StatusCode);
+        Assert.Equal("pending_approval", (await Json(byPhase)).GetProperty("phase").GetString());
+        Assert.Equal(HttpStatusCode.OK, byRequester.StatusCode);
+        Assert.Equal(Agent, (await Json(byRequester)).GetProperty("requested_by").GetString());
         Assert.Equal(HttpStatusCode.BadRequest, badLimit.StatusCode);
         Assert.Equal("limit", (await Json(badLimit)).GetProperty("field").GetString());
 

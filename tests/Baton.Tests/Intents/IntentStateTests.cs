@@ -229,7 +229,9 @@ public sealed class IntentStateTests
         var tooMany = new BatchReview { IntentIds = [.. Enumerable.Range(0, IntentLimits.MaxBatch + 1).Select(i => $"id-{i}")], Decision = ReviewDecision.Approve };
         Assert.Equal("IntentIds", (await Assert.ThrowsAsync<IntentValidationException>(() => BatchReviews.RunAsync(tooMany, Count))).Field);
         Assert.Equal("IntentIds", (await Assert.ThrowsAsync<IntentValidationException>(() => BatchReviews.RunAsync(new BatchReview { IntentIds = ["a", "a"] }, Count))).Field);
-        Assert.Equal("Decision", (await Assert.ThrowsAsync<IntentValidationException>(() => BatchReviews.RunAsync(new BatchReview { IntentIds = ["a"], Decision = ReviewDecision.Delegate }, Count))).Field);
+        Assert.Equal("Decision", (await Assert.ThrowsAsync<IntentValidationException>(() => BatchReviews.RunAsync(new BatchReview { IntentIds = ["a"], Decision = ReviewDecision.RequestChanges, Reason = "r" }, Count))).Field);
+        Assert.Equal("DelegateTo", (await Assert.ThrowsAsync<IntentValidationException>(() => BatchReviews.RunAsync(new BatchReview { IntentIds = ["a"], Decision = ReviewDecision.Delegate }, Count))).Field);
+        Assert.Equal("DelegateTo", (await Assert.ThrowsAsync<IntentValidationException>(() => BatchReviews.RunAsync(new BatchReview { IntentIds = ["a"], Decision = ReviewDecision.Approve, DelegateTo = "x" }, Count))).Field);
         Assert.Equal("Reason", (await Assert.ThrowsAsync<IntentValidationException>(() => BatchReviews.RunAsync(new BatchReview { IntentIds = ["a"], Decision = ReviewDecision.Reject }, Count))).Field);
         Assert.Equal(0, calls);
         var full = new BatchReview { IntentIds = [.. Enumerable.Range(0, IntentLimits.MaxBatch).Select(i => $"id-{i}")], Decision = ReviewDecision.Approve };
