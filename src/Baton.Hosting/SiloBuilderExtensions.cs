@@ -98,6 +98,7 @@ public static class SiloBuilderExtensions
                 o.ConnectionString = connectionString;
             });
             silo.AddBatonPostgresStreams(connectionString);
+            silo.AddBatonPostgresEntities(connectionString);
         }
         else
         {
