@@ -119,7 +119,9 @@ public static class EntityChange
             throw new ArgumentException($"The kind context is for '{kind.Kind}', not '{kindName}'.", nameof(kind));
         }
 
-        var fingerprint = Fingerprint(request);
+        // Parsed once: the fingerprint and the change are made from the same node.
+        var asked = request.Patch is not null ? CanonicalJson.Parse(request.Patch, "Patch") : CanonicalJson.Parse(request.State, "State");
+        var fingerprint = Fingerprint(request, asked);
         if (requests?.Find(request.RequestId) is { } remembered)
         {
             return remembered.Fingerprint == fingerprint
@@ -134,9 +136,9 @@ public static class EntityChange
 
         var current = state.State is null ? null : CanonicalJson.ParseObject(state.State, "State");
         var next = request.Patch is not null
-            ? MergePatch.Apply(current ?? [], CanonicalJson.Parse(request.Patch, "Patch")) as JsonObject
+            ? MergePatch.Apply(current ?? [], asked) as JsonObject
                 ?? throw new EntityValidationException("Patch", "must leave the state a JSON object (a non-object patch replaces the whole state)")
-            : CanonicalJson.ParseObject(request.State, "State");
+            : asked as JsonObject ?? throw new EntityValidationException("State", "must be a JSON object");
 
         var errors = kind.Schema.Validate(next);
         if (errors.Count > 0)
@@ -387,11 +389,9 @@ public static class EntityChange
     }
 
     // What was asked, canonically: the same write spelled differently is the same request.
-    private static string Fingerprint(MutateRequest request)
+    private static string Fingerprint(MutateRequest request, JsonNode? asked)
     {
-        var body = request.Patch is not null
-            ? "patch:" + CanonicalJson.Text(CanonicalJson.Parse(request.Patch, "Patch"))
-            : "state:" + CanonicalJson.Text(CanonicalJson.Parse(request.State, "State"));
+        var body = (request.Patch is not null ? "patch:" : "state:") + CanonicalJson.Text(asked);
         var text = $"{body}\n{request.ExpectedVersion}\n{request.Actor}\n{request.RunId}";
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
