@@ -107,6 +107,7 @@ public static class SiloBuilderExtensions
                 o.ConnectionString = connectionString;
             });
             silo.AddBatonPostgresStreams(connectionString);
+            silo.AddBatonPostgresEntities(connectionString);
         }
         else
         {

@@ -86,6 +86,27 @@ public static class CanonicalJson
         return (negative, trimmed, exponent);
     }
 
+    /// <summary>True when no number in <paramref name="node"/> is an integer spelled otherwise (<c>2.0</c>, <c>1e3</c>), so <see cref="IntegralNumbersAsIntegers"/> would change nothing and need not copy it.</summary>
+    public static bool NumbersArePlain(JsonNode? node) => node switch
+    {
+        JsonObject obj => obj.All(p => NumbersArePlain(p.Value)),
+        JsonArray array => array.All(NumbersArePlain),
+        JsonValue value when value.GetValueKind() == JsonValueKind.Number => IsPlainNumber(value.ToJsonString()),
+        _ => true,
+    };
+
+    // "12", "-3", "1.5" and "1.50" are left as written by IntegralNumbersAsIntegers; "2.0" and anything with an exponent may not be.
+    private static bool IsPlainNumber(string text)
+    {
+        if (text.AsSpan().IndexOfAny('e', 'E') >= 0)
+        {
+            return false;
+        }
+
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        return dot < 0 || text[(dot + 1)..].Any(c => c != '0');
+    }
+
     /// <summary>
     /// A copy of <paramref name="node"/> in which every number with no fractional part is written as an
     /// integer (<c>2.0</c> and <c>2e0</c> become <c>2</c>), as JSON Schema's <c>integer</c> type defines it.

@@ -66,12 +66,15 @@ public sealed record EntityChangeDecision
     /// <summary>The answer to remember under its request id (applied changes and no-ops).</summary>
     public RememberedMutation? Remember { get; init; }
 
+    /// <summary>What to append to the <see cref="IEntityHistoryStore"/> before the state write (applied changes, removals and no-ops).</summary>
+    public EntityRecord? Record { get; init; }
+
     public string Actor { get; init; } = "";
 
     public DateTimeOffset At { get; init; }
 
-    /// <summary>True when <see cref="EntityChange.Commit"/> changes the state, which the grain must then write.</summary>
-    public bool RequiresWrite => Outcome is EntityChangeOutcome.Applied or EntityChangeOutcome.Removed || Remember is not null;
+    /// <summary>True when <see cref="EntityChange.Commit"/> changes the state, which the grain must then write (a no-op's answer goes to the history store only).</summary>
+    public bool RequiresWrite => Outcome is EntityChangeOutcome.Applied or EntityChangeOutcome.Removed;
 
     /// <summary>Throws <see cref="Error"/> when the write was refused.</summary>
     public void ThrowIfRefused()
@@ -86,8 +89,9 @@ public sealed record EntityChangeDecision
 /// <summary>
 /// The change pipeline of an entity as pure functions: decide what a write does to an
 /// <see cref="EntityState"/> (snapshot, apply, validate, diff, record, publish, derive), then commit
-/// the decision. A grain wraps it: read state, <c>Mutate</c>/<c>Remove</c> with <c>now</c>, <c>Commit</c>,
-/// write the state and publish the outbox; refusals change nothing.
+/// the decision. A grain wraps it: read state, <c>Mutate</c>/<c>Remove</c> with <c>now</c>, append
+/// <see cref="EntityChangeDecision.Record"/> to the history store, <c>Commit</c>, write the state and publish the
+/// outbox, then remember the answer; refusals change nothing.
 /// </summary>
 public static class EntityChange
 {
@@ -97,8 +101,9 @@ public static class EntityChange
     /// when <paramref name="kind"/> is null; returns schema rejections and version conflicts as decisions.
     /// </summary>
     /// <param name="runSecrets">The secrets registered for <see cref="MutateRequest.RunId"/>, masked in history and events.</param>
+    /// <param name="requests">The answers remembered so far; a request id found there is answered as before.</param>
     public static EntityChangeDecision Mutate(
-        string key, EntityState state, MutateRequest request, KindContext? kind, DateTimeOffset now, IEnumerable<string>? runSecrets = null)
+        string key, EntityState state, MutateRequest request, KindContext? kind, DateTimeOffset now, IEnumerable<string>? runSecrets = null, RequestMemory? requests = null)
     {
         var (kindName, id) = EntityKey.Parse(key);
         ArgumentNullException.ThrowIfNull(state);
@@ -114,8 +119,10 @@ public static class EntityChange
             throw new ArgumentException($"The kind context is for '{kind.Kind}', not '{kindName}'.", nameof(kind));
         }
 
-        var fingerprint = Fingerprint(request);
-        if (state.Requests.FirstOrDefault(r => r.RequestId == request.RequestId) is { } remembered)
+        // Parsed once: the fingerprint and the change are made from the same node.
+        var asked = request.Patch is not null ? CanonicalJson.Parse(request.Patch, "Patch") : CanonicalJson.Parse(request.State, "State");
+        var fingerprint = Fingerprint(request, asked);
+        if (requests?.Find(request.RequestId) is { } remembered)
         {
             return remembered.Fingerprint == fingerprint
                 ? new EntityChangeDecision { Outcome = EntityChangeOutcome.Repeated, Mutation = remembered.Result, Version = remembered.Result.Version, Actor = request.Actor, At = now }
@@ -129,9 +136,9 @@ public static class EntityChange
 
         var current = state.State is null ? null : CanonicalJson.ParseObject(state.State, "State");
         var next = request.Patch is not null
-            ? MergePatch.Apply(current ?? [], CanonicalJson.Parse(request.Patch, "Patch")) as JsonObject
+            ? MergePatch.Apply(current ?? [], asked) as JsonObject
                 ?? throw new EntityValidationException("Patch", "must leave the state a JSON object (a non-object patch replaces the whole state)")
-            : CanonicalJson.ParseObject(request.State, "State");
+            : asked as JsonObject ?? throw new EntityValidationException("State", "must be a JSON object");
 
         var errors = kind.Schema.Validate(next);
         if (errors.Count > 0)
@@ -150,12 +157,14 @@ public static class EntityChange
         if (current is not null && changes.Count == 0)
         {
             var unchanged = new MutateResult { Version = state.Version, State = state.State! };
+            var answer = Remembered(request, fingerprint, unchanged, now);
             return new EntityChangeDecision
             {
                 Outcome = EntityChangeOutcome.NoOp,
                 Mutation = unchanged,
                 Version = state.Version,
-                Remember = Remembered(request, fingerprint, unchanged, now),
+                Remember = answer,
+                Record = new EntityRecord { Key = key, Version = state.Version, Request = answer },
                 Actor = request.Actor,
                 At = now,
             };
@@ -174,15 +183,18 @@ public static class EntityChange
             ChangeId = changeId,
             Created = current is null,
         };
+        FieldTransition[] transitions = [.. changes.Select(c => Transition(c, masking, now, request.Actor, version))];
+        var remember = Remembered(request, fingerprint, result, now);
         return new EntityChangeDecision
         {
             Outcome = EntityChangeOutcome.Applied,
             Mutation = result,
             Version = version,
             NextState = result.State,
-            Transitions = [.. changes.Select(c => Transition(c, masking, now, request.Actor, version))],
+            Transitions = transitions,
             Events = [ChangedEvent(facts, masking), .. Derivers.Derive(facts, kind.Definition.Derivers, masking)],
-            Remember = Remembered(request, fingerprint, result, now),
+            Remember = remember,
+            Record = new EntityRecord { Key = key, Version = version, ChangeId = changeId, PreviousChangeId = PreviousChangeId(state), Transitions = transitions, Request = remember },
             Actor = request.Actor,
             At = now,
         };
@@ -225,6 +237,7 @@ public static class EntityChange
             Outcome = EntityChangeOutcome.Removed,
             Removal = new RemoveResult { Outcome = RemoveOutcome.Removed, Version = version, ChangeId = changeId },
             Version = version,
+            Record = new EntityRecord { Key = key, Version = version, ChangeId = changeId, PreviousChangeId = PreviousChangeId(state) },
             Events = [ChangedEvent(facts, masking), .. Derivers.Derive(facts, kind.Definition.Derivers, masking)],
             Actor = actor,
             At = now,
@@ -232,31 +245,32 @@ public static class EntityChange
     }
 
     /// <summary>
-    /// Applies <paramref name="decision"/> to <paramref name="state"/>: version, live state or tombstone,
-    /// history (with retention), the remembered request id (bounded), and the events appended to the
-    /// outbox on namespace <see cref="EventNamespaces.Entities"/>, subject <paramref name="key"/>. Refusals
-    /// and repeats change nothing. Returns <see cref="EntityChangeDecision.RequiresWrite"/>.
+    /// Applies <paramref name="decision"/> to <paramref name="state"/>: version and change id, live state or
+    /// tombstone, each changed field's latest transition, and the events appended to the outbox on namespace
+    /// <see cref="EventNamespaces.Entities"/>, subject <paramref name="key"/>. Refusals, repeats and no-ops change
+    /// nothing (the history and the answer are the history store's, see <see cref="EntityChangeDecision.Record"/>).
+    /// Returns <see cref="EntityChangeDecision.RequiresWrite"/>.
     /// </summary>
-    public static bool Commit(string key, EntityState state, EntityChangeDecision decision, EntityOptions options)
+    public static bool Commit(string key, EntityState state, EntityChangeDecision decision)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(decision);
-        ArgumentNullException.ThrowIfNull(options);
         switch (decision.Outcome)
         {
             case EntityChangeOutcome.Applied:
                 state.Version = decision.Version;
+                state.ChangeId = decision.Record?.ChangeId;
                 state.State = decision.NextState;
                 state.Tombstoned = false;
                 state.ChangedAt = decision.At;
-                EntityHistory.Append(state.History, decision.Transitions, decision.At, options.History);
+                EntityHistory.SetLatest(state.Latest, decision.Transitions);
                 break;
             case EntityChangeOutcome.Removed:
                 state.Version = decision.Version;
+                state.ChangeId = decision.Record?.ChangeId;
                 state.State = null;
                 state.Tombstoned = true;
                 state.ChangedAt = decision.At;
-                EntityHistory.Prune(state.History, decision.At, options.History);
                 break;
         }
 
@@ -265,18 +279,6 @@ public static class EntityChange
             foreach (var planned in decision.Events)
             {
                 state.Outbox.Append(EventNamespaces.Entities, planned.Type, key, decision.Actor, planned.Payload, decision.At);
-            }
-        }
-
-        if (decision.Remember is { } remember)
-        {
-            state.Requests.Add(remember);
-            var cutoff = decision.At - options.RememberRequestsFor;
-            state.Requests.RemoveAll(r => r.At < cutoff);
-            var excess = state.Requests.Count - Math.Max(1, options.RememberedRequests);
-            if (excess > 0)
-            {
-                state.Requests.RemoveRange(0, excess);
             }
         }
 
@@ -353,6 +355,9 @@ public static class EntityChange
         At = now,
     };
 
+    // Rows of the previous version from any other change are leftovers of a write whose state write failed.
+    private static string? PreviousChangeId(EntityState state) => state.Version > 0 ? state.ChangeId : null;
+
     private static RememberedMutation Remembered(MutateRequest request, string fingerprint, MutateResult result, DateTimeOffset now) =>
         new() { RequestId = request.RequestId, Fingerprint = fingerprint, Result = result, At = now };
 
@@ -384,11 +389,9 @@ public static class EntityChange
     }
 
     // What was asked, canonically: the same write spelled differently is the same request.
-    private static string Fingerprint(MutateRequest request)
+    private static string Fingerprint(MutateRequest request, JsonNode? asked)
     {
-        var body = request.Patch is not null
-            ? "patch:" + CanonicalJson.Text(CanonicalJson.Parse(request.Patch, "Patch"))
-            : "state:" + CanonicalJson.Text(CanonicalJson.Parse(request.State, "State"));
+        var body = (request.Patch is not null ? "patch:" : "state:") + CanonicalJson.Text(asked);
         var text = $"{body}\n{request.ExpectedVersion}\n{request.Actor}\n{request.RunId}";
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }

@@ -34,12 +34,14 @@ public static class EntityServiceCollectionExtensions
 {
     /// <summary>
     /// What the entity grains need in a silo: the shared schema cache, <see cref="EntityOptions"/> (configuration
-    /// <c>Baton:Entities</c>, e.g. <c>Baton__Entities__History__MaxTransitions</c>), the entity clock and the run
-    /// secrets source. Registrations made before this call win.
+    /// <c>Baton:Entities</c>, e.g. <c>Baton__Entities__History__MaxTransitions</c>), the entity clock, the run
+    /// secrets source and the history store (in memory; Postgres mode replaces it with the PostgreSQL store).
+    /// Registrations made before this call win.
     /// </summary>
     public static IServiceCollection AddBatonEntities(this IServiceCollection services)
     {
         services.TryAddSingleton<KindSchemaCache>();
+        services.TryAddSingleton<IEntityHistoryStore, InMemoryEntityHistoryStore>();
         services.AddOptions<EntityOptions>().BindConfiguration("Baton:Entities");
         services.TryAddKeyedSingleton<TimeProvider>(EntityServiceKeys.Clock, (sp, _) => sp.GetRequiredService<TimeProvider>());
         services.TryAddSingleton<IRunSecrets, NoRunSecrets>();

@@ -4,8 +4,10 @@ using Baton.Grains.Events;
 namespace Baton.Grains.Entities;
 
 /// <summary>
-/// The whole persisted truth of one entity; <see cref="EntityChange"/> decides every change to it.
-/// Plain settable members so both Orleans' serializer and the JSON grain-storage serializer round-trip it.
+/// The state blob of one entity, written on every change, so kept small: version, live state, each field's latest
+/// transition and the outbox. The field history and the remembered answers, which grow with every write, live in the
+/// <see cref="IEntityHistoryStore"/>. <see cref="EntityChange"/> decides every change to it. Plain settable members
+/// so both Orleans' serializer and the JSON grain-storage serializer round-trip it.
 /// </summary>
 [GenerateSerializer, Alias("baton.entities.state")]
 public sealed class EntityState : IEventOutboxState
@@ -21,18 +23,34 @@ public sealed class EntityState : IEventOutboxState
     /// <summary>When the current version was written.</summary>
     [Id(3)] public DateTimeOffset? ChangedAt { get; set; }
 
-    /// <summary>Field transitions in version order, masked, under the retention of <see cref="EntityHistoryOptions"/>.</summary>
+    /// <summary>
+    /// Legacy: field history as states written before history moved to <see cref="IEntityHistoryStore"/> held it.
+    /// The grain moves it to the store on activation and writes it empty from then on.
+    /// </summary>
     [Id(4)] public List<FieldTransition> History { get; set; } = [];
 
-    /// <summary>A bounded memory of answered mutations by request id, so retries get the first answer.</summary>
+    /// <summary>Legacy: remembered answers as states written before they moved to <see cref="IEntityHistoryStore"/> held them (moved like <see cref="History"/>).</summary>
     [Id(5)] public List<RememberedMutation> Requests { get; set; } = [];
 
     [Id(6)] public EventOutbox Outbox { get; set; } = new();
 
+    /// <summary>
+    /// The latest transition of every field that ever changed, masked, one per field in ordinal field order. It answers
+    /// <c>InStateSince</c> without reading history, and keeps "each field's latest transition is kept" true whatever
+    /// the history store's retention drops. Bounded by the number of distinct top-level fields.
+    /// </summary>
+    [Id(7)] public List<FieldTransition> Latest { get; set; } = [];
+
+    /// <summary>The change that made <see cref="Version"/>; history rows of this version from any other change are not shown.</summary>
+    [Id(8)] public string? ChangeId { get; set; }
+
     public EntityStatus Status => State is not null ? EntityStatus.Live : Tombstoned ? EntityStatus.Tombstoned : EntityStatus.NotFound;
 }
 
-/// <summary>How a mutation was answered, kept so that a retry with the same request id gets the same answer.</summary>
+/// <summary>
+/// How a mutation was answered, kept (in the <see cref="IEntityHistoryStore"/> and the activation's
+/// <see cref="RequestMemory"/>) so that a retry with the same request id gets the same answer, state included.
+/// </summary>
 [GenerateSerializer, Immutable, Alias("baton.entities.remembered_mutation")]
 public sealed record RememberedMutation
 {

@@ -62,7 +62,8 @@ public sealed class KindSchema
     {
         var errors = new List<EntitySchemaError>();
         // JSON Schema counts 2.0 as an integer, the validator (Newtonsoft) does not; spell such numbers as integers first.
-        Flatten(_schema.Validate(CanonicalJson.Write(CanonicalJson.IntegralNumbersAsIntegers(state))), errors);
+        var text = CanonicalJson.NumbersArePlain(state) ? CanonicalJson.Write(state) : CanonicalJson.Write(CanonicalJson.IntegralNumbersAsIntegers(state));
+        Flatten(_schema.Validate(text), errors);
         return errors;
     }
 

@@ -16,10 +16,10 @@ public sealed class DeriverTests
         new() { Field = "cpu", Op = FieldRuleOp.CrossesBelow, Value = "10", Event = "cpu.idle" },
     ];
 
-    private static async Task<(EntityState State, KindContext Kind)> Created(string initial)
+    private static async Task<(ScenarioEntity State, KindContext Kind)> Created(string initial)
     {
         var kind = await Kind(derivers: Rules);
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         Write(Key, state, Patch(initial), kind, Start);
         return (state, kind);
     }
@@ -30,7 +30,7 @@ public sealed class DeriverTests
     public async Task Created_updated_and_deleted_are_derived_for_every_kind()
     {
         var kind = await Kind(derivers: Rules);
-        var state = new EntityState();
+        var state = new ScenarioEntity();
 
         var created = Write(Key, state, Patch("""{"name":"web","status":"running","cpu":50}"""), kind, Start);
         var updated = Write(Key, state, Patch("""{"cpu":60}"""), kind, Start);
@@ -89,7 +89,7 @@ public sealed class DeriverTests
     {
         var kind = await Kind(derivers: Rules);
 
-        var created = Write(Key, new EntityState(), Patch("""{"cpu":97}"""), kind, Start);
+        var created = Write(Key, new ScenarioEntity(), Patch("""{"cpu":97}"""), kind, Start);
 
         Assert.Equal(["deployment.created", "deployment.cpu.crossed_above"], Types(created));
     }

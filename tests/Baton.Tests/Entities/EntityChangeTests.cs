@@ -19,7 +19,7 @@ public sealed class EntityChangeTests
     public async Task The_first_write_creates_version_1_with_a_transition_per_field_and_a_changed_event()
     {
         var kind = await Kind(schema: Schema);
-        var state = new EntityState();
+        var state = new ScenarioEntity();
 
         var decision = Write(Key, state, Patch("""{"status":"running","replicas":2}"""), kind, Start);
 
@@ -43,7 +43,7 @@ public sealed class EntityChangeTests
     public async Task A_change_event_carries_prev_next_delta_and_the_documented_fields()
     {
         var kind = await Kind(schema: Schema);
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         Write(Key, state, Patch("""{"status":"running","replicas":2}"""), kind, Start);
 
         var decision = Write(Key, state, Patch("""{"status":"failed","replicas":null}""", actor: "agent-2"), kind, Start.AddMinutes(5));
@@ -71,7 +71,7 @@ public sealed class EntityChangeTests
     public async Task A_write_that_changes_nothing_structurally_is_a_no_op_that_emits_nothing()
     {
         var kind = await Kind(schema: Schema);
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         Write(Key, state, Replace("""{"status":"running","replicas":2,"meta":{"a":1,"b":2}}"""), kind, Start);
         var events = state.Outbox.Pending.Count;
         var history = state.History.Count;
@@ -97,13 +97,13 @@ public sealed class EntityChangeTests
     public async Task A_schema_rejection_changes_nothing_and_carries_the_schema_errors()
     {
         var kind = await Kind(schema: Schema);
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         var request = Patch("""{"status":"running"}""");
         Write(Key, state, request, kind, Start);
         var before = (state.Version, state.State, state.History.Count, state.Outbox.Pending.Count, state.Requests.Count);
 
         var decision = EntityChange.Mutate(Key, state, Patch("""{"status":"exploded","replicas":"many"}"""), kind, Start.AddMinutes(1));
-        var written = EntityChange.Commit(Key, state, decision, new EntityOptions());
+        var written = EntityChange.Commit(Key, state, decision);
 
         Assert.Equal(EntityChangeOutcome.SchemaRejected, decision.Outcome);
         Assert.False(written);
@@ -118,12 +118,12 @@ public sealed class EntityChangeTests
     public async Task A_stale_expected_version_is_refused_naming_the_current_version()
     {
         var kind = await Kind(schema: Schema);
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         Write(Key, state, Patch("""{"status":"running"}"""), kind, Start);
         Write(Key, state, Patch("""{"replicas":1}""", expectedVersion: 1), kind, Start);
 
         var decision = EntityChange.Mutate(Key, state, Patch("""{"replicas":5}""", expectedVersion: 1), kind, Start);
-        EntityChange.Commit(Key, state, decision, new EntityOptions());
+        EntityChange.Commit(Key, state, decision);
 
         Assert.Equal(EntityChangeOutcome.VersionConflict, decision.Outcome);
         var conflict = Assert.IsType<EntityVersionConflictException>(decision.Error);
@@ -136,7 +136,7 @@ public sealed class EntityChangeTests
     public async Task Expected_version_0_means_create_only()
     {
         var kind = await Kind(schema: Schema);
-        var state = new EntityState();
+        var state = new ScenarioEntity();
 
         Write(Key, state, Patch("""{"status":"running"}""", expectedVersion: 0), kind, Start);
         var second = EntityChange.Mutate(Key, state, Patch("""{"status":"failed"}""", expectedVersion: 0), kind, Start);
@@ -148,7 +148,7 @@ public sealed class EntityChangeTests
     public async Task Retrying_a_request_id_returns_the_first_answer_and_changes_nothing_more()
     {
         var kind = await Kind(schema: Schema);
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         var request = Patch("""{"status":"running","replicas":1}""", requestId: "req-1", expectedVersion: 0);
         var first = Write(Key, state, request, kind, Start);
         Write(Key, state, Patch("""{"replicas":3}"""), kind, Start.AddSeconds(1));
@@ -166,7 +166,7 @@ public sealed class EntityChangeTests
     public async Task Retrying_a_no_op_returns_the_no_op_even_after_a_later_change()
     {
         var kind = await Kind(schema: Schema);
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         Write(Key, state, Patch("""{"status":"running"}"""), kind, Start);
         var noOp = Patch("""{"status":"running"}""", requestId: "same");
         Write(Key, state, noOp, kind, Start);
@@ -183,10 +183,10 @@ public sealed class EntityChangeTests
     public async Task A_request_id_reused_for_a_different_write_is_refused()
     {
         var kind = await Kind(schema: Schema);
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         Write(Key, state, Patch("""{"status":"running"}""", requestId: "r"), kind, Start);
 
-        var error = Assert.Throws<EntityValidationException>(() => EntityChange.Mutate(Key, state, Patch("""{"status":"failed"}""", requestId: "r"), kind, Start));
+        var error = Assert.Throws<EntityValidationException>(() => EntityChange.Mutate(Key, state, Patch("""{"status":"failed"}""", requestId: "r"), kind, Start, requests: state.Requests));
 
         Assert.Equal("RequestId", error.Field);
     }
@@ -195,7 +195,7 @@ public sealed class EntityChangeTests
     public async Task The_request_memory_is_bounded_by_count()
     {
         var kind = await Kind();
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         var options = new EntityOptions { RememberedRequests = 3 };
 
         for (var i = 0; i < 10; i++)
@@ -210,12 +210,12 @@ public sealed class EntityChangeTests
     public async Task Removal_leaves_a_tombstone_and_publishes_next_null_with_an_empty_delta()
     {
         var kind = await Kind(schema: Schema);
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         Write(Key, state, Patch("""{"status":"running"}"""), kind, Start);
         var history = state.History.Count;
 
         var decision = EntityChange.Remove(Key, state, "admin", 1, kind, Start.AddHours(1));
-        EntityChange.Commit(Key, state, decision, new EntityOptions());
+        EntityChange.Commit(Key, state, decision);
 
         Assert.Equal(RemoveOutcome.Removed, decision.Removal!.Outcome);
         Assert.Equal(2, state.Version);
@@ -237,9 +237,9 @@ public sealed class EntityChangeTests
     public async Task Writing_after_removal_creates_again_with_the_next_version()
     {
         var kind = await Kind(schema: Schema);
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         Write(Key, state, Patch("""{"status":"running"}"""), kind, Start);
-        EntityChange.Commit(Key, state, EntityChange.Remove(Key, state, "admin", null, kind, Start), new EntityOptions());
+        EntityChange.Commit(Key, state, EntityChange.Remove(Key, state, "admin", null, kind, Start));
 
         var decision = Write(Key, state, Patch("""{"status":"running"}"""), kind, Start.AddMinutes(1));
 
@@ -252,17 +252,17 @@ public sealed class EntityChangeTests
     public async Task Removing_an_entity_that_was_never_written_changes_nothing()
     {
         var kind = await Kind();
-        var state = new EntityState();
+        var state = new ScenarioEntity();
 
         var decision = EntityChange.Remove(Key, state, "admin", null, kind, Start);
 
-        Assert.Equal((EntityChangeOutcome.NotFound, false, 0), (decision.Outcome, EntityChange.Commit(Key, state, decision, new EntityOptions()), state.Outbox.Pending.Count));
+        Assert.Equal((EntityChangeOutcome.NotFound, false, 0), (decision.Outcome, EntityChange.Commit(Key, state, decision), state.Outbox.Pending.Count));
     }
 
     [Fact]
     public async Task A_write_to_an_undefined_kind_is_refused()
     {
-        var error = Assert.Throws<EntityKindNotDefinedException>(() => EntityChange.Mutate(Key, new EntityState(), Patch("{}"), null, Start));
+        var error = Assert.Throws<EntityKindNotDefinedException>(() => EntityChange.Mutate(Key, new ScenarioEntity(), Patch("{}"), null, Start));
 
         Assert.Equal("deployment", error.Kind);
         await Task.CompletedTask;
@@ -277,7 +277,7 @@ public sealed class EntityChangeTests
     public async Task Malformed_requests_are_refused_naming_the_field(string? patch, string? stateText, string field)
     {
         var kind = await Kind();
-        var state = new EntityState();
+        var state = new ScenarioEntity();
 
         var error = Assert.Throws<EntityValidationException>(() =>
             EntityChange.Mutate(Key, state, new MutateRequest { Patch = patch, State = stateText, Actor = "a", RequestId = "r" }, kind, Start));
@@ -290,13 +290,13 @@ public sealed class EntityChangeTests
     public async Task Get_returns_the_real_state_and_version()
     {
         var kind = await Kind(secretFields: ["token"]);
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         Write(Key, state, Patch("""{"token":"s3cret"}"""), kind, Start);
 
         var snapshot = EntityChange.Get(Key, state);
 
         Assert.Equal((EntityStatus.Live, 1L, "deployment", "web"), (snapshot.Status, snapshot.Version, snapshot.Kind, snapshot.Id));
         Assert.Equal("s3cret", (string?)JsonNode.Parse(snapshot.State!)!["token"]);
-        Assert.Equal(EntityStatus.NotFound, EntityChange.Get(Key, new EntityState()).Status);
+        Assert.Equal(EntityStatus.NotFound, EntityChange.Get(Key, new ScenarioEntity()).Status);
     }
 }

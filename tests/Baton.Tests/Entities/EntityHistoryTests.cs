@@ -11,14 +11,14 @@ public sealed class EntityHistoryTests
 
     private readonly FakeTimeProvider _time = new(Start);
 
-    private EntityChangeDecision Set(EntityState state, KindContext kind, string patch, EntityOptions? options = null) =>
+    private EntityChangeDecision Set(ScenarioEntity state, KindContext kind, string patch, EntityOptions? options = null) =>
         Write(Key, state, Patch(patch), kind, _time.GetUtcNow(), options: options);
 
     [Fact]
     public async Task InStateSince_is_the_time_of_the_fields_latest_transition()
     {
         var kind = await Kind();
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         Set(state, kind, """{"status":"pending","replicas":1}""");
         _time.Advance(TimeSpan.FromMinutes(10));
         Set(state, kind, """{"status":"running"}""");
@@ -38,7 +38,7 @@ public sealed class EntityHistoryTests
     public async Task A_no_op_write_does_not_reset_InStateSince()
     {
         var kind = await Kind();
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         Set(state, kind, """{"status":"running"}""");
         _time.Advance(TimeSpan.FromHours(1));
         Set(state, kind, """{"status":"running"}""");
@@ -50,7 +50,7 @@ public sealed class EntityHistoryTests
     public async Task TransitionCount_counts_the_fields_changes_within_the_window()
     {
         var kind = await Kind();
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         foreach (var status in new[] { "a", "b", "a", "b", "a" })
         {
             Set(state, kind, $$"""{"status":"{{status}}","other":"{{status}}"}""");
@@ -69,7 +69,7 @@ public sealed class EntityHistoryTests
     public async Task Query_returns_newest_first_filtered_by_field_and_since_up_to_the_limit()
     {
         var kind = await Kind();
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         for (var i = 1; i <= 5; i++)
         {
             Set(state, kind, $$"""{"n":{{i}},"m":{{i}}}""");
@@ -89,7 +89,7 @@ public sealed class EntityHistoryTests
     public async Task History_records_every_field_not_just_a_handful()
     {
         var kind = await Kind();
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         var fields = string.Join(",", Enumerable.Range(0, 300).Select(i => $"\"f{i}\":{i}"));
 
         Set(state, kind, "{" + fields + "}");
@@ -101,7 +101,7 @@ public sealed class EntityHistoryTests
     public async Task Retention_by_count_drops_the_oldest_but_keeps_each_fields_latest_transition()
     {
         var kind = await Kind();
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         var options = new EntityOptions { History = new EntityHistoryOptions { MaxTransitions = 3 } };
         Set(state, kind, """{"quiet":"set once"}""", options);
         for (var i = 0; i < 10; i++)
@@ -120,7 +120,7 @@ public sealed class EntityHistoryTests
     public async Task Retention_by_age_drops_old_transitions_but_keeps_each_fields_latest()
     {
         var kind = await Kind();
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         var options = new EntityOptions { History = new EntityHistoryOptions { MaxAge = TimeSpan.FromDays(30), MaxTransitions = null } };
         Set(state, kind, """{"a":1,"b":1}""", options);
         _time.Advance(TimeSpan.FromDays(20));

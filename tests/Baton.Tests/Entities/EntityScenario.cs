@@ -23,14 +23,51 @@ internal static class EntityScenario
     public static MutateRequest Replace(string state, string? requestId = null, long? expectedVersion = null, string actor = "agent-1") =>
         new() { State = state, RequestId = requestId ?? Guid.NewGuid().ToString(), ExpectedVersion = expectedVersion, Actor = actor };
 
-    /// <summary>Decides and commits, as the grain does; throws the refusal.</summary>
-    public static EntityChangeDecision Write(string key, EntityState state, MutateRequest request, KindContext kind, DateTimeOffset now, IEnumerable<string>? runSecrets = null, EntityOptions? options = null)
+    /// <summary>Decides and commits, as the grain does (history with retention at every write, then the answer); throws the refusal.</summary>
+    public static EntityChangeDecision Write(string key, ScenarioEntity entity, MutateRequest request, KindContext kind, DateTimeOffset now, IEnumerable<string>? runSecrets = null, EntityOptions? options = null)
     {
-        var decision = EntityChange.Mutate(key, state, request, kind, now, runSecrets);
+        options ??= new EntityOptions();
+        var decision = EntityChange.Mutate(key, entity.Blob, request, kind, now, runSecrets, entity.Requests);
         decision.ThrowIfRefused();
-        EntityChange.Commit(key, state, decision, options ?? new EntityOptions());
+        if (decision.Record is { Transitions.Count: > 0 } record)
+        {
+            EntityHistory.Append(entity.History, record.Transitions, now, options.History);
+        }
+
+        EntityChange.Commit(key, entity.Blob, decision);
+        if (decision.Remember is { } answer)
+        {
+            entity.Requests.Remember(answer, options);
+        }
+
         return decision;
     }
 
     public static JsonNode? Json(string text) => JsonNode.Parse(text);
+}
+
+/// <summary>
+/// What an entity grain holds, for the pure tests: its state blob, its history as the history store shows it and its
+/// request memory. Converts to the blob, so it goes wherever <see cref="EntityChange"/> takes an <see cref="EntityState"/>.
+/// </summary>
+internal sealed class ScenarioEntity
+{
+    public EntityState Blob { get; } = new();
+
+    /// <summary>Transitions in version order, under retention.</summary>
+    public List<FieldTransition> History { get; } = [];
+
+    public RequestMemory Requests { get; } = new();
+
+    public long Version => Blob.Version;
+
+    public string? State => Blob.State;
+
+    public DateTimeOffset? ChangedAt => Blob.ChangedAt;
+
+    public EntityStatus Status => Blob.Status;
+
+    public Baton.Grains.Events.EventOutbox Outbox => Blob.Outbox;
+
+    public static implicit operator EntityState(ScenarioEntity entity) => entity.Blob;
 }

@@ -48,6 +48,9 @@ public sealed class KindSchemaTests
         Assert.Empty(schema.Validate(JsonNode.Parse("""{"name":"web","status":"running","replicas":2.0}""")));
         Assert.Empty(schema.Validate(JsonNode.Parse("""{"name":"web","status":"running","replicas":3e1}""")));
         Assert.Single(schema.Validate(JsonNode.Parse("""{"name":"web","status":"running","replicas":2.5}""")));
+        Assert.Single(schema.Validate(JsonNode.Parse("""{"name":"web","status":"running","replicas":2.50}""")));
+        Assert.Empty(schema.Validate(JsonNode.Parse("""{"name":"web","status":"running","replicas":-0.00}""")));
+        Assert.Empty(schema.Validate(JsonNode.Parse("""{"name":"web","status":"running","replicas":7}""")));
     }
 
     [Fact]

@@ -9,8 +9,8 @@ public sealed class MaskingTests
 {
     private const string Key = "service/api";
 
-    private static string Everything(EntityState state, EntityChangeDecision decision) =>
-        string.Join("\n", state.History.Select(t => $"{t.From} {t.To}")
+    private static string Everything(ScenarioEntity state, EntityChangeDecision decision) =>
+        string.Join("\n", state.History.Concat(state.Blob.Latest).Select(t => $"{t.From} {t.To}")
             .Concat(state.Outbox.Pending.Select(p => p.Envelope.Payload))
             .Concat(decision.Events.Select(e => e.Payload))
             .Concat(decision.Transitions.Select(t => $"{t.From} {t.To}")));
@@ -20,7 +20,7 @@ public sealed class MaskingTests
     {
         var kind = await Kind("service", secretFields: ["token", "credentials.password"],
             derivers: [new FieldRule { Field = "token", Op = FieldRuleOp.ChangedTo, Value = "\"tok-2\"", Event = "token.rotated" }]);
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         Write(Key, state, Patch("""{"name":"api","token":"tok-1","credentials":{"user":"bob","password":"hunter2"}}"""), kind, Start);
 
         var decision = Write(Key, state, Patch("""{"token":"tok-2","credentials":{"password":"hunter3"}}"""), kind, Start.AddMinutes(1));
@@ -44,7 +44,7 @@ public sealed class MaskingTests
     public async Task Values_equal_to_or_containing_a_run_secret_are_masked_anywhere()
     {
         var kind = await Kind("service");
-        var state = new EntityState();
+        var state = new ScenarioEntity();
         string[] runSecrets = ["sk-live-123"];
 
         var decision = Write(Key, state,
@@ -85,7 +85,7 @@ public sealed class MaskingTests
     public async Task The_name_in_trigger_payloads_is_left_out_when_it_is_secret()
     {
         var kind = await Kind("service", secretFields: ["name"]);
-        var decision = Write(Key, new EntityState(), Patch("""{"name":"classified"}"""), kind, Start);
+        var decision = Write(Key, new ScenarioEntity(), Patch("""{"name":"classified"}"""), kind, Start);
 
         Assert.All(decision.Events, e => Assert.DoesNotContain("classified", e.Payload, StringComparison.Ordinal));
         Assert.Null(JsonNode.Parse(decision.Events[1].Payload)!["name"]);

@@ -1,0 +1,23 @@
+using Baton.Grains.Entities;
+using Baton.Postgres.Entities;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Baton.Hosting;
+
+internal static class PostgresEntitiesExtensions
+{
+    /// <summary>
+    /// Postgres mode: entities keep their field history and remembered answers in PostgreSQL
+    /// (<see cref="PostgresEntityHistoryStore"/>, tables of migration 0008) instead of the in-memory store that
+    /// <see cref="EntityServiceCollectionExtensions.AddBatonEntities"/> registers.
+    /// </summary>
+    public static ISiloBuilder AddBatonPostgresEntities(this ISiloBuilder silo, string connectionString)
+    {
+        silo.Services.RemoveAll<IEntityHistoryStore>();
+        silo.Services.AddSingleton<IEntityHistoryStore>(sp =>
+            new PostgresEntityHistoryStore(connectionString, sp.GetRequiredService<ILogger<PostgresEntityHistoryStore>>()));
+        return silo;
+    }
+}
