@@ -10,7 +10,7 @@ internal static class PostgresEntitiesExtensions
 {
     /// <summary>
     /// Postgres mode: entities keep their field history and remembered answers in PostgreSQL
-    /// (<see cref="PostgresEntityHistoryStore"/>, tables of migration 0008) instead of the in-memory store that
+    /// (<see cref="PostgresEntityHistoryStore"/>, tables of migration 0009) instead of the in-memory store that
     /// <see cref="EntityServiceCollectionExtensions.AddBatonEntities"/> registers.
     /// </summary>
     public static ISiloBuilder AddBatonPostgresEntities(this ISiloBuilder silo, string connectionString)

@@ -53,7 +53,7 @@ public static class PostgresSchema
             }
         }
 
-        foreach (var (id, row) in recorded.Where(r => !scripts.Any(s => s.Id == r.Key)))
+        foreach (var (id, row) in recorded.Where(r => r.Key > scripts.Count))
         {
             logger.LogWarning(
                 "The database has schema migration {MigrationId:D4}_{MigrationName}, which this build does not carry (a newer Baton applied it); continuing",

@@ -41,14 +41,12 @@ internal sealed record SchemaMigrationScript(int Id, string Name, string Sql, st
         }
 
         scripts.Sort((a, b) => a.Id.CompareTo(b.Id));
-        for (var i = 1; i < scripts.Count; i++)
+        for (var i = 0; i < scripts.Count; i++)
         {
-            // Duplicates mean a botched merge; refusing here beats a half-migrated database. A gap is allowed: work
-            // in parallel reserves numbers, and a branch may carry 0008 before the 0007 of another lands. Each
-            // migration is recorded by id, so one that arrives later behind a higher id is still applied.
-            if (scripts[i].Id == scripts[i - 1].Id)
+            // Gaps or duplicates mean a botched merge; refusing here beats a half-migrated database.
+            if (scripts[i].Id != i + 1)
             {
-                throw new InvalidOperationException($"Schema migrations must have distinct numbers; found {string.Join(", ", scripts.Select(s => s.Label))}.");
+                throw new InvalidOperationException($"Schema migrations must be numbered 0001, 0002, … without gaps or duplicates; found {string.Join(", ", scripts.Select(s => s.Label))}.");
             }
         }
 

@@ -54,7 +54,7 @@ public sealed record EntityRecord
 /// </summary>
 /// <remarks>
 /// Implementations: <see cref="InMemoryEntityHistoryStore"/> (dev mode) and the PostgreSQL store in
-/// <c>Baton.Postgres</c> (tables <c>baton_entity_history</c> and <c>baton_entity_requests</c>, migration 0008).
+/// <c>Baton.Postgres</c> (tables <c>baton_entity_history</c> and <c>baton_entity_requests</c>, migration 0009).
 /// History rows hold masked values only; answer rows hold the writer's answer with real values, as the state does.
 /// </remarks>
 public interface IEntityHistoryStore

@@ -10,7 +10,7 @@ namespace Baton.Postgres.Entities;
 
 /// <summary>
 /// The <see cref="IEntityHistoryStore"/> of Postgres mode: tables <c>baton_entity_history</c> and
-/// <c>baton_entity_requests</c> (migration 0008, which explains the visibility rule). Appends from all entity
+/// <c>baton_entity_requests</c> (migration 0009, which explains the visibility rule). Appends from all entity
 /// activations of this silo are grouped: one write loop drains a channel and sends whatever is waiting as one batch
 /// (multi-row inserts via <c>unnest</c>, one implicit transaction, one round trip); each caller completes when its
 /// rows are committed.
