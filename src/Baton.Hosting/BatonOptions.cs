@@ -40,6 +40,9 @@ public sealed class BatonOptions
     /// <summary>The event log behind the change feed: retention and sweeping (<c>Baton:EventLog:*</c>).</summary>
     public EventLogOptions EventLog { get; set; } = new();
 
+    /// <summary>Postgres mode's stream queues: count, lease, attempts, polling (<c>Baton:Streams:*</c>; the connection string is <c>Baton:Postgres</c>).</summary>
+    public Baton.Postgres.Streams.PostgresStreamOptions Streams { get; set; } = new();
+
     public bool IsPostgres => !string.IsNullOrWhiteSpace(Postgres);
 
     public string Mode => IsPostgres ? "postgres" : "dev";

@@ -106,7 +106,17 @@ public static class SiloBuilderExtensions
                 o.Invariant = "Npgsql";
                 o.ConnectionString = connectionString;
             });
-            silo.AddBatonPostgresStreams(connectionString);
+            silo.AddBatonPostgresStreams(connectionString, o =>
+            {
+                o.Queues = options.Streams.Queues;
+                o.MaxAttempts = options.Streams.MaxAttempts;
+                o.Lease = options.Streams.Lease;
+                o.Retention = options.Streams.Retention;
+                o.BatchSize = options.Streams.BatchSize;
+                o.PollInterval = options.Streams.PollInterval;
+                o.RedeliveryDelay = options.Streams.RedeliveryDelay;
+                o.RetentionSweepInterval = options.Streams.RetentionSweepInterval;
+            });
             silo.AddBatonPostgresEntities(connectionString);
         }
         else

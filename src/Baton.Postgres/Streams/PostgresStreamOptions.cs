@@ -14,34 +14,34 @@ public sealed class PostgresStreamOptions
     public int Queues { get; set; } = 8;
 
     /// <summary>
-    /// How many times a row may be claimed by a reader. A row claimed this often without being
-    /// delivered (its readers died, or every delivery of it failed) goes to the dead-letter table.
+    /// How many times a reader hands an event out. An event whose delivery failed this often goes to the
+    /// dead-letter table with the reason, and the queue moves on.
     /// </summary>
     public int MaxAttempts { get; set; } = 5;
 
     /// <summary>
-    /// How long a claimed row stays invisible to other readers. The holding reader renews the
-    /// lease while it lives; when it dies the rows become visible again after at most this long.
+    /// How long a reader holds its queue without renewing. The reader renews every third of it while it lives;
+    /// when its silo dies, the queue's next reader starts (from the cursor) after at most this long.
     /// </summary>
-    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Rows (and dead letters) older than this are deleted, delivered or not.</summary>
+    /// <summary>Dead letters older than this are deleted. (Events themselves live as long as the event log keeps them: <c>Baton:EventLog:Retention</c>.)</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>The most rows one claim takes from a queue.</summary>
+    /// <summary>The most events one read takes from a queue.</summary>
     public int BatchSize { get; set; } = 256;
 
     /// <summary>
-    /// How often a pulling agent looks for new rows in its queue when the last look found none
-    /// (while it finds rows it reads on at once). Half of it is the mean wait of an event published
+    /// How often a pulling agent looks for new events in its queue when the last look found none
+    /// (while it finds events it reads on at once). Half of it is the mean wait of an event published
     /// into an idle queue; an empty look is one cheap read-only statement per queue.
     /// </summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(25);
 
-    /// <summary>How long a row whose delivery failed waits before it is handed out again.</summary>
+    /// <summary>How long an event whose delivery failed waits before it is handed out again.</summary>
     public TimeSpan RedeliveryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How often each reader deletes the rows of its queue that outlived <see cref="Retention"/>.</summary>
+    /// <summary>How often each reader deletes the dead letters of its queue that outlived <see cref="Retention"/>.</summary>
     public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>The problems with these options, empty when there are none.</summary>
