@@ -30,11 +30,25 @@ public sealed class OwnerIndexState
     /// <summary>Waiting requests by <c>key + '\n' + request id</c>.</summary>
     [Id(1)] public Dictionary<string, OwnerWait> Waiting { get; set; } = [];
 
-    /// <summary>Delivery is at-least-once: repeats are recognised by event id.</summary>
-    [Id(2)] public EventDeduplicator Seen { get; set; } = new(capacity: 256);
+    // [Id(2)] was a ring of 256 seen event ids: the watermarks below already recognise repeats (a lock's events
+    // carry increasing sequences), and serializing the ring cost ~9 KB on every write. Old states skip it on read.
 
-    /// <summary>Per lock key, the last sequence applied: an older event arriving late changes nothing.</summary>
+    /// <summary>
+    /// Per lock key, the last sequence applied: a repeat or an older event arriving late changes nothing. Kept for
+    /// every key this owner holds or waits on, and for the <see cref="IdleWatermarks"/> keys that went idle last.
+    /// </summary>
     [Id(3)] public SequenceWatermarks Watermarks { get; set; } = new();
+
+    /// <summary>Keys with a watermark but no lease or wait here, the most recently idle last.</summary>
+    [Id(4)] public List<string> IdleKeys { get; set; } = [];
+
+    /// <summary>
+    /// How many idle keys keep their watermark. Without a bound the state (rewritten on every event) would grow with
+    /// every key the owner ever locked. A forgotten key is safe: a lock redelivers its events in order from its
+    /// stream's cursor, so a late "acquired" is followed by its "released" again; only a failed delivery handed out
+    /// again (after the redelivery delay) arrives out of order, and that is covered while its key is among these.
+    /// </summary>
+    public const int IdleWatermarks = 512;
 }
 
 /// <summary>
@@ -134,10 +148,20 @@ public sealed class OwnerGrain(
     private bool ApplyToState(EventEnvelope envelope)
     {
         var s = state.State;
-        if (!s.Seen.FirstSeen(envelope) || !s.Watermarks.Advance(envelope))
+        if (!s.Watermarks.Advance(envelope))
         {
             return false;
         }
+
+        ApplyEvent(s, envelope);
+        ForgetIdle(s, envelope.Subject);
+
+        // The watermark moved even for an event this version cannot read: write, as before.
+        return true;
+    }
+
+    private void ApplyEvent(OwnerIndexState s, EventEnvelope envelope)
+    {
 
         var lockEvent = LockEventPayload.Read(envelope, logger);
         switch (lockEvent)
@@ -171,9 +195,30 @@ public sealed class OwnerGrain(
                 break;
         }
 
-        // Seen and the watermark moved even for an event this version cannot read: write, as before.
-        return true;
     }
+
+    /// <summary>Keeps watermarks of active keys and of the last <see cref="OwnerIndexState.IdleWatermarks"/> idle ones.</summary>
+    private static void ForgetIdle(OwnerIndexState s, string key)
+    {
+        s.IdleKeys.Remove(key);
+        if (!IsActive(s, key))
+        {
+            s.IdleKeys.Add(key);
+        }
+
+        while (s.IdleKeys.Count > OwnerIndexState.IdleWatermarks)
+        {
+            var oldest = s.IdleKeys[0];
+            s.IdleKeys.RemoveAt(0);
+            if (!IsActive(s, oldest))
+            {
+                s.Watermarks.Last.Remove(oldest);
+            }
+        }
+    }
+
+    private static bool IsActive(OwnerIndexState s, string key) =>
+        s.Held.Values.Any(l => l.Key == key) || s.Waiting.Values.Any(w => w.Key == key);
 
     private static string WaitKey(LockEvent e) => e.Key + "\n" + e.RequestId;
 }

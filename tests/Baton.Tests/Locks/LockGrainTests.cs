@@ -298,6 +298,40 @@ public sealed class LockGrainTests(LockCluster cluster)
     }
 
     [Fact]
+    public async Task Owner_index_forgets_watermarks_of_long_idle_keys_but_keeps_those_of_held_ones()
+    {
+        var owner = "many-" + Guid.NewGuid().ToString("N")[..8];
+        var feed = cluster.Grains.GetGrain<IOwnerIndexGrain>(owner);
+        LockLease Lease(string key) => new() { LeaseId = LockLeaseId.Create(key, 1, "abc"), Key = key, Owner = owner, FencingToken = 1 };
+        EventEnvelope Acquired(string key) => Envelope(key, 1, new LockAcquired { Key = key, Owner = owner, FencingToken = 1, Lease = Lease(key) });
+
+        var held = Requests.Key();
+        await feed.Apply(Acquired(held));
+        var keys = Enumerable.Range(0, OwnerIndexState.IdleWatermarks + 100).Select(_ => Requests.Key()).ToList();
+        foreach (var key in keys)
+        {
+            await feed.Apply(Acquired(key));
+            await feed.Apply(Envelope(key, 2, new LockReleased { Key = key, Owner = owner, FencingToken = 1, LeaseId = Lease(key).LeaseId }));
+        }
+
+        var silo = Assert.IsType<InProcessSiloHandle>(cluster.Cluster.Primary).SiloHost;
+        var stored = new GrainState<OwnerIndexState>(new OwnerIndexState());
+        await silo.Services.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>("baton").ReadStateAsync("owner", feed.GetGrainId(), stored);
+
+        // Bounded: the held key and the most recently idle ones keep their watermark.
+        var watermarks = Assert.IsType<OwnerIndexState>(stored.State).Watermarks.Last;
+        Assert.Equal(OwnerIndexState.IdleWatermarks + 1, watermarks.Count);
+        Assert.Contains(held, watermarks.Keys);
+        Assert.Contains(keys[^1], watermarks.Keys);
+        Assert.DoesNotContain(keys[0], watermarks.Keys);
+
+        // A late repeat of a recently released key's grant changes nothing.
+        await feed.Apply(Acquired(keys[^1]));
+        var locks = await cluster.Grains.GetGrain<IOwnerGrain>(owner).GetLocks();
+        Assert.Equal([held], locks.Held.Select(l => l.Key));
+    }
+
+    [Fact]
     public async Task Owner_index_acknowledges_concurrent_events_only_once_a_write_holds_them()
     {
         var owner = "burst-" + Guid.NewGuid().ToString("N")[..8];
