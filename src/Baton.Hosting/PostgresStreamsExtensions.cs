@@ -27,7 +27,13 @@ public static class PostgresStreamsExtensions
         silo.AddPersistentStreams(BatonStreams.Provider, PostgresQueueAdapterFactory.Create, stream =>
         {
             stream.ConfigurePullingAgent(agent => agent.Configure<IOptionsMonitor<PostgresStreamOptions>>((o, streams) =>
-                o.GetQueueMsgsTimerPeriod = streams.Get(BatonStreams.Provider).PollInterval));
+            {
+                o.GetQueueMsgsTimerPeriod = streams.Get(BatonStreams.Provider).PollInterval;
+
+                // A pulling agent scans every stream it knows on each read; a stream is a lock key or an entity, so
+                // forget quiet ones after a minute instead of Orleans' 30 (an implicit subscriber is found again cheaply).
+                o.StreamInactivityPeriod = TimeSpan.FromMinutes(1);
+            }));
             stream.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
         });
         return silo;

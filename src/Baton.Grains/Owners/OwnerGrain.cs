@@ -39,7 +39,7 @@ public sealed class OwnerIndexState
     /// </summary>
     [Id(3)] public SequenceWatermarks Watermarks { get; set; } = new();
 
-    /// <summary>Keys with a watermark but no lease or wait here, the most recently idle last.</summary>
+    /// <summary>Keys with a watermark but no lease or wait here, the most recently idle last (a short list: the state is rewritten per event).</summary>
     [Id(4)] public List<string> IdleKeys { get; set; } = [];
 
     /// <summary>
@@ -48,7 +48,7 @@ public sealed class OwnerIndexState
     /// stream's cursor, so a late "acquired" is followed by its "released" again; only a failed delivery handed out
     /// again (after the redelivery delay) arrives out of order, and that is covered while its key is among these.
     /// </summary>
-    public const int IdleWatermarks = 512;
+    public const int IdleWatermarks = 64;
 }
 
 /// <summary>
