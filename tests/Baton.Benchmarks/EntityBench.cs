@@ -47,19 +47,8 @@ public static class EntityBench
         var consumer = ConsumeAsync(feed, start, arrived, stopConsumer.Token);
 
         var acknowledged = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
-        var siloCpu = new TimeSpan[2];
-        var clientCpu = new TimeSpan[2];
         var entities = Enumerable.Range(0, Writers).Select(w => grains.GetGrain<IEntityGrain>($"{Kind}/writer-{w}")).ToArray();
-        var measuring = Task.Run(async () =>
-        {
-            // CPU used over (about) the measured window: sampled when the warm-up ends and when the window closes.
-            await Task.Delay(settings.Warmup, ct);
-            siloCpu[0] = cluster.SiloCpuTime();
-            clientCpu[0] = Process.GetCurrentProcess().TotalProcessorTime;
-            await Task.Delay(settings.Duration, ct);
-            siloCpu[1] = cluster.SiloCpuTime();
-            clientCpu[1] = Process.GetCurrentProcess().TotalProcessorTime;
-        }, ct);
+        var cpu = CpuWindow.Start(cluster, settings, ct);
         var result = await ClosedLoop.RunAsync(Writers, settings.Warmup, settings.Duration, async (worker, i) =>
         {
             var mutation = await entities[worker].Mutate(new MutateRequest
@@ -71,7 +60,6 @@ public static class EntityBench
             acknowledged[mutation.ChangeId!] = Stopwatch.GetTimestamp();
         });
         result.Print($"baton_entity_c{Writers}");
-        await measuring;
 
         // Every change acknowledged in the measured window must reach the consumer.
         var window = acknowledged.Where(a => a.Value >= result.MeasuredFrom && a.Value <= result.MeasuredTo).ToList();
@@ -91,11 +79,7 @@ public static class EntityBench
         Console.WriteLine($"{name}_delivered_events_per_s {deliveredInWindow / result.Elapsed.TotalSeconds:F1} ops/s");
         Console.WriteLine($"{name}_delivery_p50_ms {ClosedLoop.Percentile(delays, 0.50):F3} ms");
         Console.WriteLine($"{name}_delivery_p99_ms {ClosedLoop.Percentile(delays, 0.99):F3} ms");
-        if (result.Operations > 0)
-        {
-            Console.WriteLine($"{name}_silo_cpu_us_per_op {(siloCpu[1] - siloCpu[0]).TotalMicroseconds / result.Operations:F1} us/op");
-            Console.WriteLine($"{name}_client_cpu_us_per_op {(clientCpu[1] - clientCpu[0]).TotalMicroseconds / result.Operations:F1} us/op");
-        }
+        await cpu.PrintAsync(name, result.Operations);
 
         var undelivered = acknowledged.Keys.Count(id => !arrived.ContainsKey(id));
         if (undelivered > 0)

@@ -23,6 +23,7 @@ public static class LockBench
         {
             var unavailable = 0L;
             var before = await PostgresWrites.ReadAsync(cluster.Database);
+            var cpu = CpuWindow.Start(cluster, settings, ct);
             var result = await ClosedLoop.RunAsync(workers, settings.Warmup, settings.Duration, async (worker, _) =>
             {
                 var key = $"bench:{run}-{Random.Shared.Next(KeySpace)}";
@@ -40,6 +41,7 @@ public static class LockBench
             var name = $"baton_lock_c{workers}";
             result.Print(name);
             Console.WriteLine($"{name}_unavailable {unavailable} count");
+            await cpu.PrintAsync(name, result.Operations);
             (await PostgresWrites.ReadAsync(cluster.Database)).PrintPerOperation(name, before, result.Operations, settings);
         }
 
@@ -47,6 +49,7 @@ public static class LockBench
             const int workers = 16;
             var key = $"bench:{run}-contended";
             var before = await PostgresWrites.ReadAsync(cluster.Database);
+            var cpu = CpuWindow.Start(cluster, settings, ct);
             var result = await ClosedLoop.RunAsync(workers, settings.Warmup, settings.Duration, async (worker, _) =>
             {
                 var outcome = await locks.RequestAsync(key, Request($"bench-{worker}", TimeSpan.FromSeconds(60)), ct);
@@ -59,6 +62,7 @@ public static class LockBench
             });
             var name = $"baton_lock_contended_c{workers}";
             result.Print(name);
+            await cpu.PrintAsync(name, result.Operations);
             (await PostgresWrites.ReadAsync(cluster.Database)).PrintPerOperation(name, before, result.Operations, settings);
         }
     }
