@@ -10,10 +10,15 @@ namespace Baton.Benchmarks.Harness;
 /// </summary>
 public sealed record PostgresWrites(long Commits, long WriteTransactions, long WalBytes, long WalSyncs, IReadOnlyDictionary<string, long> RowWrites)
 {
-    public static async Task<PostgresWrites> ReadAsync(string database)
+    /// <summary>
+    /// Counters as they stand after <paramref name="settle"/> (1.5 s unless given). The transaction id and the WAL
+    /// position are exact at once; the others are statistics a backend publishes at most once a second while busy, and
+    /// what is left when it goes idle only after 10 s idle (PostgreSQL 15's PGSTAT_IDLE_INTERVAL): the default settle
+    /// can miss up to about the last second of a case. Pass 11 s or more for exact figures.
+    /// </summary>
+    public static async Task<PostgresWrites> ReadAsync(string database, TimeSpan? settle = null)
     {
-        // Backends publish their counters when idle for a moment; give them that moment.
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await Task.Delay(settle ?? TimeSpan.FromSeconds(1.5));
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();
         long commits, xids, walBytes, walSyncs;
