@@ -379,8 +379,10 @@ public sealed class WriteIntentGrain(
             return;
         }
 
-        // A few milliseconds late, so that the due time has passed when it fires.
-        _wake.Change(Clamp(due.At - now, MaxTimerDue) + TimerLag, Timeout.InfiniteTimeSpan);
+        // At once when it is due already (an auto-approved intent's first attempt); otherwise a few milliseconds late,
+        // so that the due time has passed when it fires.
+        var delay = due.At - now;
+        _wake.Change(delay <= TimeSpan.Zero ? TimeSpan.Zero : Clamp(delay, MaxTimerDue) + TimerLag, Timeout.InfiniteTimeSpan);
     }
 
     private Task WakeAsync(CancellationToken cancellationToken) => DriveAsync();
