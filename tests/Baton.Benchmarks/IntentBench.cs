@@ -27,7 +27,8 @@ namespace Baton.Benchmarks;
 /// Succeeded and were seen by their proposer in the measured window), <c>_p50_ms</c>/<c>_p99_ms</c> (propose call →
 /// the proposer saw <c>intent.completed</c>: includes the feed's delivery and poll), <c>_succeeded_p50_ms</c>/
 /// <c>_succeeded_p99_ms</c> (propose call → the silo's Succeeded timestamp, the event's <c>occurred_at</c>, same host
-/// clock; the Succeeded write commits just after it), PostgreSQL cost per intent, silo and client CPU per intent, and
+/// clock; the Succeeded write commits just after it), PostgreSQL cost per intent, silo, client (which hosts the sink)
+/// and PostgreSQL CPU per intent over the measured window (including what each uses while idle), and
 /// the sink's counts: effective writes must equal the intents that succeeded, or the suite fails.</para>
 /// </remarks>
 public static class IntentBench
@@ -35,7 +36,7 @@ public static class IntentBench
     private const string Interface = "http";
     private const string Operation = "create";
     private const string Resource = "hook:bench";
-    private static readonly TimeSpan FeedPoll = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan FeedPoll = TimeSpan.FromMilliseconds(5);
     private static readonly TimeSpan CompletionPatience = TimeSpan.FromSeconds(60);
 
     /// <summary>Long enough for PostgreSQL's statistics to be complete (see <see cref="PostgresWrites.ReadAsync"/>): per-intent costs are exact.</summary>
@@ -115,13 +116,13 @@ public static class IntentBench
 
         // Propose call → the silo's Succeeded timestamp, with the time the proposer saw it, to keep the measured window's.
         var toSucceeded = Enumerable.Range(0, proposers).Select(_ => new List<(long SeenAt, double Ms)>(100_000)).ToArray();
-        var cpu = new (TimeSpan Silo, TimeSpan Client)[2];
+        var cpu = new (TimeSpan Silo, TimeSpan Client, TimeSpan Postgres)[2];
         var measuring = Task.Run(async () =>
         {
             await Task.Delay(settings.Warmup, ct);
-            cpu[0] = (cluster.SiloCpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
+            cpu[0] = (cluster.SiloCpuTime(), Process.GetCurrentProcess().TotalProcessorTime, await cluster.PostgresCpuTimeAsync());
             await Task.Delay(settings.Duration, ct);
-            cpu[1] = (cluster.SiloCpuTime(), Process.GetCurrentProcess().TotalProcessorTime);
+            cpu[1] = (cluster.SiloCpuTime(), Process.GetCurrentProcess().TotalProcessorTime, await cluster.PostgresCpuTimeAsync());
         }, ct);
         var result = await ClosedLoop.RunAsync(proposers, settings.Warmup, settings.Duration, async (worker, i) =>
         {
@@ -178,6 +179,7 @@ public static class IntentBench
         {
             Console.WriteLine($"{name}_silo_cpu_us_per_op {(cpu[1].Silo - cpu[0].Silo).TotalMicroseconds / result.Operations:F1} us/op");
             Console.WriteLine($"{name}_client_cpu_us_per_op {(cpu[1].Client - cpu[0].Client).TotalMicroseconds / result.Operations:F1} us/op");
+            Console.WriteLine($"{name}_pg_cpu_us_per_op {(cpu[1].Postgres - cpu[0].Postgres).TotalMicroseconds / result.Operations:F1} us/op");
         }
 
         Console.WriteLine($"{name}_proposed {proposed} count");
