@@ -1,6 +1,5 @@
 using Baton.Benchmarks.Harness;
 using Baton.Contracts.Locks;
-using Npgsql;
 
 namespace Baton.Benchmarks;
 
@@ -75,53 +74,4 @@ public static class LockBench
         MaxWait = maxWait,
         RequestId = Guid.NewGuid().ToString("N"),
     };
-}
-
-/// <summary>PostgreSQL's own counters: commits in the database and rows written per table (what each cycle costs in storage).</summary>
-internal sealed record PostgresWrites(long Commits, IReadOnlyDictionary<string, long> RowWrites)
-{
-    public static async Task<PostgresWrites> ReadAsync(string database)
-    {
-        // Backends publish their counters when idle for a moment; give them that moment.
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
-        await using var connection = new NpgsqlConnection(database);
-        await connection.OpenAsync();
-        long commits;
-        await using (var command = new NpgsqlCommand("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()", connection))
-        {
-            commits = (long)(await command.ExecuteScalarAsync())!;
-        }
-
-        var rows = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using (var command = new NpgsqlCommand("SELECT relname, n_tup_ins + n_tup_upd + n_tup_del FROM pg_stat_user_tables", connection))
-        await using (var reader = await command.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                rows[reader.GetString(0)] = reader.GetInt64(1);
-            }
-        }
-
-        return new PostgresWrites(commits, rows);
-    }
-
-    /// <summary>Counters grow during warm-up and the drain too, so this is per measured operation plus a little: an upper bound.</summary>
-    public void PrintPerOperation(string name, PostgresWrites before, long operations, BenchSettings settings)
-    {
-        var total = operations * (1 + (settings.Warmup / settings.Duration));
-        if (total <= 0)
-        {
-            return;
-        }
-
-        Console.WriteLine($"{name}_pg_commits_per_op {(Commits - before.Commits) / total:F2} commits/op");
-        foreach (var (table, count) in RowWrites.OrderBy(t => t.Key, StringComparer.Ordinal))
-        {
-            var delta = count - before.RowWrites.GetValueOrDefault(table);
-            if (delta > 0)
-            {
-                Console.WriteLine($"{name}_pg_rows_{table}_per_op {delta / total:F2} rows/op");
-            }
-        }
-    }
 }

@@ -269,7 +269,10 @@ public sealed class WriteIntentGrain(
             state.State.IndexedReviewers = [.. state.State.IndexedReviewers.Union(listed, StringComparer.Ordinal)];
             await PersistAsync();
             await EndOfTurnAsync(now);
-            SyncIndex();
+            if (!AttemptsAtOnce(now))
+            {
+                SyncIndex();
+            }
         }
         else if (IntentDecisions.Due(state.State) is { Kind: not DueKind.None } due && due.At <= now && !_driving)
         {
@@ -279,6 +282,14 @@ public sealed class WriteIntentGrain(
 
         return result;
     }
+
+    /// <summary>
+    /// Approved with its first attempt due now (auto-approved, or a quorum just reached): Approved lasts only until the
+    /// drive writes Sending a moment later, so the indexes are told then, one shard write fewer per intent. Should that
+    /// step fail, the next change or activation brings the indexes up to date, as after any failed update.
+    /// </summary>
+    private bool AttemptsAtOnce(DateTimeOffset now) =>
+        state.State.Phase == IntentPhase.Approved && IntentDecisions.Due(state.State) is { Kind: DueKind.Attempt } due && due.At <= now;
 
     private async Task PersistAsync()
     {
@@ -379,8 +390,10 @@ public sealed class WriteIntentGrain(
             return;
         }
 
-        // A few milliseconds late, so that the due time has passed when it fires.
-        _wake.Change(Clamp(due.At - now, MaxTimerDue) + TimerLag, Timeout.InfiniteTimeSpan);
+        // At once when it is due already (an auto-approved intent's first attempt); otherwise a few milliseconds late,
+        // so that the due time has passed when it fires.
+        var delay = due.At - now;
+        _wake.Change(delay <= TimeSpan.Zero ? TimeSpan.Zero : Clamp(delay, MaxTimerDue) + TimerLag, Timeout.InfiniteTimeSpan);
     }
 
     private Task WakeAsync(CancellationToken cancellationToken) => DriveAsync();
