@@ -89,9 +89,12 @@ public static class IntentIndexing
 
     /// <summary>
     /// The most terminal intents (succeeded, failed, rejected, expired, cancelled) one shard keeps listed; beyond it the
-    /// earliest finished drop out of the list (the intents themselves remain readable by id).
+    /// earliest finished drop out of the list (the intents themselves remain readable by id, and their completion is in
+    /// the event feed). 32 shards × 32: the last 1,024 finished intents are listed. A shard's whole state is rewritten
+    /// on every change it indexes, so this bounds the size of that write (about 4.5 KB; at 256 it was ~36 KB and the
+    /// largest PostgreSQL cost of an intent).
     /// </summary>
-    public const int MaxTerminalPerShard = 256;
+    public const int MaxTerminalPerShard = 32;
 
     /// <summary>The shard of an intent: FNV-1a over the UTF-8 bytes of its id, modulo <see cref="Shards"/>; stable across processes.</summary>
     public static int ShardOf(string intentId)
