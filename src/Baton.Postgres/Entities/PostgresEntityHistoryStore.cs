@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Threading.Channels;
 using Baton.Contracts.Entities;
 using Baton.Grains.Entities;
 using Microsoft.Extensions.Logging;
@@ -24,29 +23,19 @@ public sealed class PostgresEntityHistoryStore : IEntityHistoryStore, IAsyncDisp
     private const string VisibleAnswer = "(version < @version OR (version = @version AND (change_id = '' OR @change_id::text IS NULL OR change_id = @change_id)))";
 
     private readonly NpgsqlDataSource _dataSource;
-    private readonly ILogger _logger;
-    private readonly Channel<PendingAppend> _pending = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _writer;
+    private readonly GroupCommit<EntityRecord, bool> _appends;
 
     public PostgresEntityHistoryStore(string connectionString, ILogger<PostgresEntityHistoryStore> logger)
     {
         // No session state is used (no advisory locks, no temp tables): a pooled connection needs no reset on reuse.
         _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true });
-        _logger = logger;
-        _writer = Task.Run(WriteLoopAsync);
+        _appends = new GroupCommit<EntityRecord, bool>("entity history appends", MaxBatch, InsertAsync, logger);
     }
 
     public Task AppendAsync(EntityRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        var pending = new PendingAppend(record);
-        if (!_pending.Writer.TryWrite(pending))
-        {
-            throw new ObjectDisposedException(nameof(PostgresEntityHistoryStore));
-        }
-
-        return pending.Done.Task.WaitAsync(cancellationToken);
+        return _appends.WriteAsync(record, cancellationToken);
     }
 
     public async Task<IReadOnlyList<FieldTransition>> QueryAsync(
@@ -190,17 +179,7 @@ public sealed class PostgresEntityHistoryStore : IEntityHistoryStore, IAsyncDisp
 
     public async ValueTask DisposeAsync()
     {
-        _pending.Writer.TryComplete();
-        await _stop.CancelAsync();
-        try
-        {
-            await _writer;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        _stop.Dispose();
+        await _appends.DisposeAsync();
         await _dataSource.DisposeAsync();
     }
 
@@ -217,50 +196,8 @@ public sealed class PostgresEntityHistoryStore : IEntityHistoryStore, IAsyncDisp
         parameters.Add(new NpgsqlParameter("change_id", NpgsqlDbType.Text) { Value = (object?)visible.ChangeId ?? DBNull.Value });
     }
 
-    private async Task WriteLoopAsync()
+    private async Task<IReadOnlyList<bool>> InsertAsync(IReadOnlyList<EntityRecord> records, CancellationToken cancellationToken)
     {
-        try
-        {
-            var batch = new List<PendingAppend>();
-            while (await _pending.Reader.WaitToReadAsync(_stop.Token))
-            {
-                batch.Clear();
-                while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var next))
-                {
-                    batch.Add(next);
-                }
-
-                try
-                {
-                    await InsertAsync(batch, _stop.Token);
-                    foreach (var pending in batch)
-                    {
-                        pending.Done.TrySetResult();
-                    }
-                }
-                catch (Exception ex)
-                {
-                    // Each writer fails before its state write, so its write changes nothing and may be retried.
-                    _logger.LogWarning(ex, "Appending {Count} entity history record(s) failed.", batch.Count);
-                    foreach (var pending in batch)
-                    {
-                        pending.Done.TrySetException(ex);
-                    }
-                }
-            }
-        }
-        finally
-        {
-            while (_pending.Reader.TryRead(out var left))
-            {
-                left.Done.TrySetException(new ObjectDisposedException(nameof(PostgresEntityHistoryStore)));
-            }
-        }
-    }
-
-    private async Task InsertAsync(List<PendingAppend> batch, CancellationToken cancellationToken)
-    {
-        var records = batch.Select(p => p.Record).ToList();
         await using var commands = _dataSource.CreateBatch();
 
         // Inserts first, then the tidying of the previous versions: a batch holding both a write and a leftover of
@@ -337,15 +274,10 @@ public sealed class PostgresEntityHistoryStore : IEntityHistoryStore, IAsyncDisp
             // One batch is one implicit transaction: all of its rows commit together, or none do.
             await commands.ExecuteNonQueryAsync(cancellationToken);
         }
+
+        return new bool[records.Count];
     }
 
     private static NpgsqlParameter Texts(string name, IEnumerable<string?> values) =>
         new(name, NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = values.Select(v => (object?)v ?? DBNull.Value).ToArray() };
-
-    private sealed class PendingAppend(EntityRecord record)
-    {
-        public EntityRecord Record { get; } = record;
-
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
 }

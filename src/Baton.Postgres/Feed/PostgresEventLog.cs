@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Baton.Contracts;
 using Baton.Grains.Feed;
 using Microsoft.Extensions.Logging;
@@ -25,10 +24,7 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
 
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly Channel<PendingAppend> _pending = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _writer;
+    private readonly GroupCommit<IReadOnlyList<LogAppend>, bool> _appends;
 
     private readonly string? _serviceId;
 
@@ -41,8 +37,7 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
         // Only transaction-scoped state is used (pg_advisory_xact_lock): a pooled connection needs no reset on reuse.
         _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true, MaxAutoPrepare = 16 });
         _time = time;
-        _logger = logger;
-        _writer = Task.Run(WriteLoopAsync);
+        _appends = new GroupCommit<IReadOnlyList<LogAppend>, bool>("event log appends", MaxBatch, InsertAsync, logger);
     }
 
     /// <summary>The service whose stream queues this log appends to; null when it only logs.</summary>
@@ -61,13 +56,7 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
             throw new InvalidOperationException("This event log was created without a service id, so it cannot append to stream queues.");
         }
 
-        var pending = new PendingAppend(events);
-        if (!_pending.Writer.TryWrite(pending))
-        {
-            throw new ObjectDisposedException(nameof(PostgresEventLog));
-        }
-
-        return pending.Done.Task.WaitAsync(cancellationToken);
+        return _appends.WriteAsync(events, cancellationToken);
     }
 
     public async Task<EventLogPage> ReadAsync(long after, FeedFilter filter, int limit, CancellationToken cancellationToken = default)
@@ -166,72 +155,13 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _pending.Writer.TryComplete();
-        await _stop.CancelAsync();
-        try
-        {
-            await _writer;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        _stop.Dispose();
+        await _appends.DisposeAsync();
         await _dataSource.DisposeAsync();
     }
 
-    private async Task WriteLoopAsync()
+    private async Task<IReadOnlyList<bool>> InsertAsync(IReadOnlyList<IReadOnlyList<LogAppend>> batch, CancellationToken cancellationToken)
     {
-        try
-        {
-            await WriteBatchesAsync();
-        }
-        finally
-        {
-            // Stopped: nothing waits forever; those deliveries fail and their streams redeliver.
-            while (_pending.Reader.TryRead(out var left))
-            {
-                left.Done.TrySetException(new ObjectDisposedException(nameof(PostgresEventLog)));
-            }
-        }
-    }
-
-    private async Task WriteBatchesAsync()
-    {
-        var batch = new List<PendingAppend>();
-        while (await _pending.Reader.WaitToReadAsync(_stop.Token))
-        {
-            batch.Clear();
-            var count = 0;
-            while (count < MaxBatch && _pending.Reader.TryRead(out var next))
-            {
-                batch.Add(next);
-                count += next.Events.Count;
-            }
-
-            try
-            {
-                await InsertAsync(batch, _stop.Token);
-                foreach (var pending in batch)
-                {
-                    pending.Done.TrySetResult();
-                }
-            }
-            catch (Exception ex)
-            {
-                // Each caller's delivery fails and is redelivered by its stream; nothing is half-written.
-                _logger.LogWarning(ex, "Appending {Count} event(s) to the event log failed.", count);
-                foreach (var pending in batch)
-                {
-                    pending.Done.TrySetException(ex);
-                }
-            }
-        }
-    }
-
-    private async Task InsertAsync(List<PendingAppend> batch, CancellationToken cancellationToken)
-    {
-        var events = batch.SelectMany(p => p.Events).ToArray();
+        var events = batch.SelectMany(p => p).ToArray();
         var now = _time.GetUtcNow().UtcDateTime;
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
 
@@ -242,12 +172,6 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
         EventLogInsert.AddParameters(insert.Parameters, now, _serviceId, events);
         append.BatchCommands.Add(insert);
         await append.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private sealed class PendingAppend(IReadOnlyList<LogAppend> events)
-    {
-        public IReadOnlyList<LogAppend> Events { get; } = events;
-
-        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        return new bool[batch.Count];
     }
 }

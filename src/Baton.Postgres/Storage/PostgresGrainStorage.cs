@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Baton.Contracts;
 using Baton.Grains.Events;
 using Baton.Grains.Feed;
@@ -26,9 +25,9 @@ namespace Baton.Postgres.Storage;
 /// storage drops them from the outbox; the grain's <see cref="EventOutboxPublisher{TState}"/> then finds nothing
 /// left to publish. There is no window between the write and the publish in which a crash could delay them.</para>
 /// <para>A batch that fails as a whole (a broken connection, a statement error) is retried one write per
-/// transaction, so one bad write cannot fail the writes it happened to share a batch with.</para>
+/// transaction (<see cref="GroupCommit{TItem, TResult}"/>), so one bad write cannot fail the writes it shared a batch with.</para>
 /// </remarks>
-public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
+public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
 {
     /// <summary>The most writes one transaction carries; more wait for the next one.</summary>
     public const int MaxGroup = 256;
@@ -38,10 +37,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposab
     private readonly Serializer _serializer;
     private readonly IStreamQueueMapper _queues;
     private readonly TimeProvider _time;
-    private readonly ILogger _logger;
-    private readonly Channel<PendingWrite> _pending = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _writer;
+    private readonly GroupCommit<PendingWrite, long?> _writes;
 
     public PostgresGrainStorage(
         string connectionString,
@@ -60,8 +56,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposab
         _serializer = serializer;
         _queues = queues;
         _time = time;
-        _logger = logger;
-        _writer = Task.Run(WriteLoopAsync);
+        _writes = new GroupCommit<PendingWrite, long?>("grain state writes", MaxGroup, WriteGroupAsync, logger);
     }
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
@@ -124,12 +119,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposab
             ParseEtag(grainState.ETag, stateName, grainId),
             payload,
             [.. events.Select(e => new LogAppend(e.Namespace, e.Envelope, QueueOf(e)))]);
-        if (!_pending.Writer.TryWrite(write))
-        {
-            throw new ObjectDisposedException(nameof(PostgresGrainStorage));
-        }
-
-        var version = await write.Done.Task;
+        var version = await _writes.WriteAsync(write);
         if (version is null)
         {
             throw new InconsistentStateException(
@@ -174,18 +164,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposab
 
     public async ValueTask DisposeAsync()
     {
-        _pending.Writer.TryComplete();
-        try
-        {
-            // Let what was accepted be written, then stop.
-            await _writer.WaitAsync(TimeSpan.FromSeconds(5));
-        }
-        catch (TimeoutException)
-        {
-            await _stop.CancelAsync();
-        }
-
-        _stop.Dispose();
+        await _writes.DisposeAsync();
         await _dataSource.DisposeAsync();
     }
 
@@ -199,63 +178,8 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposab
         : long.TryParse(etag, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) ? version
         : throw new InconsistentStateException($"The state '{stateName}' of {grainId} carries etag '{etag}', which this storage did not issue.", storedEtag: null, currentEtag: etag);
 
-    private async Task WriteLoopAsync()
-    {
-        var group = new List<PendingWrite>(MaxGroup);
-        try
-        {
-            while (await _pending.Reader.WaitToReadAsync(_stop.Token))
-            {
-                group.Clear();
-                while (group.Count < MaxGroup && _pending.Reader.TryRead(out var next))
-                {
-                    group.Add(next);
-                }
-
-                try
-                {
-                    await WriteGroupAsync(group, _stop.Token);
-                }
-                catch (Exception ex) when (group.Count > 1 && ex is not OperationCanceledException)
-                {
-                    LogGroupFailed(ex, group.Count);
-                    foreach (var write in group)
-                    {
-                        try
-                        {
-                            await WriteGroupAsync([write], _stop.Token);
-                        }
-                        catch (Exception single)
-                        {
-                            write.Done.TrySetException(single);
-                        }
-                    }
-                }
-                catch (Exception ex)
-                {
-                    group[0].Done.TrySetException(ex);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        finally
-        {
-            foreach (var write in group)
-            {
-                write.Done.TrySetException(new ObjectDisposedException(nameof(PostgresGrainStorage)));
-            }
-
-            while (_pending.Reader.TryRead(out var left))
-            {
-                left.Done.TrySetException(new ObjectDisposedException(nameof(PostgresGrainStorage)));
-            }
-        }
-    }
-
-    /// <summary>One transaction: every write of the group, each with its events; completes each write with its new version, or null on a conflict.</summary>
-    private async Task WriteGroupAsync(IReadOnlyList<PendingWrite> group, CancellationToken cancellationToken)
+    /// <summary>One transaction: every write of the group, each with its events; each write's new version, or null on a conflict.</summary>
+    private async Task<IReadOnlyList<long?>> WriteGroupAsync(IReadOnlyList<PendingWrite> group, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
@@ -287,10 +211,7 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposab
 
         // The implicit transaction commits when the batch completes: only then are the writes durable.
         await reader.DisposeAsync();
-        for (var i = 0; i < group.Count; i++)
-        {
-            group[i].Done.TrySetResult(versions[i]);
-        }
+        return versions;
     }
 
     private NpgsqlBatchCommand Command(PendingWrite write, DateTime now)
@@ -328,11 +249,5 @@ public sealed partial class PostgresGrainStorage : IGrainStorage, IAsyncDisposab
         return command;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A group of {Count} grain state writes failed as a whole; writing them one by one.")]
-    private partial void LogGroupFailed(Exception exception, int count);
-
-    private sealed record PendingWrite(string GrainId, string StateName, long? Expected, byte[] Payload, IReadOnlyList<LogAppend> Events)
-    {
-        public TaskCompletionSource<long?> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
+    private sealed record PendingWrite(string GrainId, string StateName, long? Expected, byte[] Payload, IReadOnlyList<LogAppend> Events);
 }
