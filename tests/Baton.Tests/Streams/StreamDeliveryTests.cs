@@ -149,6 +149,36 @@ public sealed class StreamDeliveryTests(PostgresFixture postgres, ITestOutputHel
         }
     }
 
+    [Fact]
+    public async Task Events_no_grain_subscribes_to_are_still_passed_by_their_queues_cursor()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        var cluster = await StreamsCluster.StartAsync(database, silos: 1, new StreamsCluster.Timings(
+            Lease: TimeSpan.FromSeconds(10), MaxAttempts: 3, MaxEventDeliveryTime: TimeSpan.FromSeconds(5), RedeliveryDelay: TimeSpan.FromMilliseconds(100)));
+        try
+        {
+            // Nothing subscribes to this namespace: the events are logged (the feed serves them) and their queue moves on.
+            var provider = cluster.Client.GetStreamProvider(BatonStreams.Provider);
+            var subjects = Enumerable.Range(0, 8).Select(i => $"{Guid.NewGuid():N}-{i}").ToArray();
+            foreach (var subject in subjects)
+            {
+                var stream = provider.GetStream<EventEnvelope>(StreamId.Create("nobody-listens", subject));
+                for (var sequence = 1; sequence <= 5; sequence++)
+                {
+                    await stream.OnNextAsync(Envelope(subject, sequence));
+                }
+            }
+
+            Assert.Equal(40, await ScalarAsync(database, "SELECT count(*) FROM baton_event_log WHERE namespace = 'nobody-listens'"));
+            Assert.Equal(0, await Poll.Until(() => ScalarAsync(database, Undelivered), n => n == 0, TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
+        }
+    }
+
     /// <summary>Queued events that some queue's cursor has not passed yet.</summary>
     private const string Undelivered =
         "SELECT count(*) FROM baton_event_log l WHERE queue_id IS NOT NULL AND position > (SELECT coalesce(max(delivered_through), 0) FROM baton_stream_cursor c WHERE c.service_id = l.service_id AND c.queue_id = l.queue_id)";
