@@ -1,5 +1,6 @@
 using Baton.Grains.Entities;
 using Baton.Postgres.Entities;
+using Baton.Postgres.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -16,8 +17,12 @@ internal static class PostgresEntitiesExtensions
     public static ISiloBuilder AddBatonPostgresEntities(this ISiloBuilder silo, string connectionString)
     {
         silo.Services.RemoveAll<IEntityHistoryStore>();
-        silo.Services.AddSingleton<IEntityHistoryStore>(sp =>
+        silo.Services.AddSingleton(sp =>
             new PostgresEntityHistoryStore(connectionString, sp.GetRequiredService<ILogger<PostgresEntityHistoryStore>>()));
+        silo.Services.AddSingleton<IEntityHistoryStore>(sp => sp.GetRequiredService<PostgresEntityHistoryStore>());
+
+        // A mutation's history rows are written in its state's transaction by the grain storage (one commit, not two).
+        silo.Services.AddSingleton<IPostgresSideWriter>(sp => sp.GetRequiredService<PostgresEntityHistoryStore>());
         return silo;
     }
 }

@@ -7,6 +7,7 @@ using Baton.Postgres.Storage;
 using Baton.Postgres.Streams;
 using Orleans.Runtime.Hosting;
 using Orleans.Serialization;
+using Baton.Grains.Common;
 using Baton.Grains.Entities;
 using Baton.Grains.Intents;
 using Microsoft.Extensions.DependencyInjection;
@@ -95,7 +96,9 @@ public static class SiloBuilderExtensions
                 PostgresQueueAdapterFactory.QueueMapper(
                     BatonStreams.Provider, sp.GetRequiredService<IOptionsMonitor<PostgresStreamOptions>>().Get(BatonStreams.Provider).Queues),
                 sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<PostgresGrainStorage>>()));
+                sp.GetRequiredService<ILogger<PostgresGrainStorage>>(),
+                sp.GetServices<IPostgresSideWriter>()));
+            silo.Services.AddSingleton<GrainStorageSideWrites>();
             silo.AddAdoNetGrainStorage(PubSubStorage, o =>
             {
                 o.Invariant = "Npgsql";

@@ -1,3 +1,4 @@
+using Baton.Grains.Common;
 using Baton.Contracts;
 using Baton.Contracts.Entities;
 using Baton.Grains.Events;
@@ -37,6 +38,7 @@ public sealed class EntityGrain(
 
     private readonly EventOutboxPublisher<EntityState> _events = new(context, state);
     private KindContext? _kind;
+    private bool? _sideWrites;
     private RequestMemory? _requests;
 
     private string Key => this.GetPrimaryKeyString();
@@ -65,14 +67,10 @@ public sealed class EntityGrain(
             decision.ThrowIfRefused();
         }
 
-        if (decision.Record is { } record)
-        {
-            await history.AppendAsync(record);
-        }
-
+        var withState = await RecordAsync(decision);
         if (EntityChange.Commit(Key, state.State, decision))
         {
-            await PersistAsync();
+            await PersistAsync(withState);
             PruneNowAndThen(decision.At);
         }
 
@@ -100,14 +98,10 @@ public sealed class EntityGrain(
         var kind = state.State.Status == EntityStatus.Live ? await KindAsync(kindName) : null;
         var decision = EntityChange.Remove(Key, state.State, actor, expectedVersion, kind, time.GetUtcNow());
         decision.ThrowIfRefused();
-        if (decision.Record is { } record)
-        {
-            await history.AppendAsync(record);
-        }
-
+        var withState = await RecordAsync(decision);
         if (EntityChange.Commit(Key, state.State, decision))
         {
-            await PersistAsync();
+            await PersistAsync(withState);
             PruneNowAndThen(decision.At);
             logger.LogInformation("Entity {Key} removed at version {Version} by {Actor}.", Key, decision.Version, actor);
         }
@@ -176,8 +170,31 @@ public sealed class EntityGrain(
     /// change storage does not have: re-read what storage has and let the activation go, so no later call
     /// (and no deactivation) builds on or writes the refused change.
     /// </summary>
-    private async Task PersistAsync()
+    /// <summary>
+    /// Gets the decision's history record written: with the state when storage can (returned, to be handed to
+    /// <see cref="PersistAsync"/>), otherwise now, before the state is changed or written. A write that changes no state
+    /// (a no-op's remembered answer) is always appended now.
+    /// </summary>
+    private async Task<EntityRecord?> RecordAsync(EntityChangeDecision decision)
     {
+        if (decision.Record is not { } record)
+        {
+            return null;
+        }
+
+        _sideWrites ??= ServiceProvider.GetService<GrainStorageSideWrites>() is not null;
+        if (_sideWrites == true && decision.Outcome is EntityChangeOutcome.Applied or EntityChangeOutcome.Removed)
+        {
+            return record;
+        }
+
+        await history.AppendAsync(record);
+        return null;
+    }
+
+    private async Task PersistAsync(EntityRecord? withState)
+    {
+        state.State.SideWrite = withState;
         try
         {
             await _events.WriteAndPublishAsync();
@@ -201,6 +218,10 @@ public sealed class EntityGrain(
 
             DeactivateOnIdle();
             throw;
+        }
+        finally
+        {
+            state.State.SideWrite = null;
         }
     }
 

@@ -10,7 +10,7 @@ namespace Baton.Grains.Entities;
 /// so both Orleans' serializer and the JSON grain-storage serializer round-trip it.
 /// </summary>
 [GenerateSerializer, Alias("baton.entities.state")]
-public sealed class EntityState : IEventOutboxState
+public sealed class EntityState : IEventOutboxState, Baton.Grains.Common.ICarriesSideWrite
 {
     /// <summary>0 until the first write; grows by one per real change and per removal, never reused.</summary>
     [Id(0)] public long Version { get; set; }
@@ -43,6 +43,11 @@ public sealed class EntityState : IEventOutboxState
 
     /// <summary>The change that made <see cref="Version"/>; history rows of this version from any other change are not shown.</summary>
     [Id(8)] public string? ChangeId { get; set; }
+
+    /// <summary>The history record of the write in progress, when storage writes it with the state (never stored itself).</summary>
+    [field: NonSerialized]
+    [System.Text.Json.Serialization.JsonIgnore]
+    public object? SideWrite { get; set; }
 
     public EntityStatus Status => State is not null ? EntityStatus.Live : Tombstoned ? EntityStatus.Tombstoned : EntityStatus.NotFound;
 }

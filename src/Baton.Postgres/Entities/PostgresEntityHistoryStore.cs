@@ -14,7 +14,7 @@ namespace Baton.Postgres.Entities;
 /// (multi-row inserts via <c>unnest</c>, one implicit transaction, one round trip); each caller completes when its
 /// rows are committed.
 /// </summary>
-public sealed class PostgresEntityHistoryStore : IEntityHistoryStore, IAsyncDisposable
+public sealed class PostgresEntityHistoryStore : IEntityHistoryStore, Storage.IPostgresSideWriter, IAsyncDisposable
 {
     private const int MaxBatch = 512;
 
@@ -196,9 +196,27 @@ public sealed class PostgresEntityHistoryStore : IEntityHistoryStore, IAsyncDisp
         parameters.Add(new NpgsqlParameter("change_id", NpgsqlDbType.Text) { Value = (object?)visible.ChangeId ?? DBNull.Value });
     }
 
+    public bool Accepts(object sideWrite) => sideWrite is EntityRecord;
+
+    /// <summary>An entity's record written in its state's transaction (Postgres grain storage).</summary>
+    public void AddCommands(NpgsqlBatch batch, IReadOnlyList<object> sideWrites) =>
+        AddCommands(batch, [.. sideWrites.Cast<EntityRecord>()]);
+
     private async Task<IReadOnlyList<bool>> InsertAsync(IReadOnlyList<EntityRecord> records, CancellationToken cancellationToken)
     {
         await using var commands = _dataSource.CreateBatch();
+        AddCommands(commands, records);
+        if (commands.BatchCommands.Count > 0)
+        {
+            // One batch is one implicit transaction: all of its rows commit together, or none do.
+            await commands.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return new bool[records.Count];
+    }
+
+    private static void AddCommands(NpgsqlBatch commands, IReadOnlyList<EntityRecord> records)
+    {
 
         // Inserts first, then the tidying of the previous versions: a batch holding both a write and a leftover of
         // the version before it leaves only the winner of that version.
@@ -269,13 +287,6 @@ public sealed class PostgresEntityHistoryStore : IEntityHistoryStore, IAsyncDisp
             commands.BatchCommands.Add(requests);
         }
 
-        if (commands.BatchCommands.Count > 0)
-        {
-            // One batch is one implicit transaction: all of its rows commit together, or none do.
-            await commands.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        return new bool[records.Count];
     }
 
     private static NpgsqlParameter Texts(string name, IEnumerable<string?> values) =>

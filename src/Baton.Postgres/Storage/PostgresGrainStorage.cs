@@ -1,4 +1,5 @@
 using Baton.Contracts;
+using Baton.Grains.Common;
 using Baton.Grains.Events;
 using Baton.Grains.Feed;
 using Baton.Postgres.Feed;
@@ -24,6 +25,8 @@ namespace Baton.Postgres.Storage;
 /// (see <c>PostgresQueueAdapterReceiver</c>), so once the write returns the events are published, and the
 /// storage drops them from the outbox; the grain's <see cref="EventOutboxPublisher{TState}"/> then finds nothing
 /// left to publish. There is no window between the write and the publish in which a crash could delay them.</para>
+/// <para>Side rows. A state that carries rows of another table (<see cref="ICarriesSideWrite"/>, e.g. an entity's
+/// history) has them written in the same transaction by the registered <see cref="IPostgresSideWriter"/>.</para>
 /// <para>A batch that fails as a whole (a broken connection, a statement error) is retried one write per
 /// transaction (<see cref="GroupCommit{TItem, TResult}"/>), so one bad write cannot fail the writes it shared a batch with.</para>
 /// </remarks>
@@ -38,6 +41,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
     private readonly IStreamQueueMapper _queues;
     private readonly TimeProvider _time;
     private readonly GroupCommit<PendingWrite, long?> _writes;
+    private readonly IReadOnlyList<IPostgresSideWriter> _sideWriters;
 
     public PostgresGrainStorage(
         string connectionString,
@@ -45,8 +49,10 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
         Serializer serializer,
         IStreamQueueMapper queues,
         TimeProvider time,
-        ILogger<PostgresGrainStorage> logger)
+        ILogger<PostgresGrainStorage> logger,
+        IEnumerable<IPostgresSideWriter>? sideWriters = null)
     {
+        _sideWriters = [.. sideWriters ?? []];
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
         ArgumentException.ThrowIfNullOrWhiteSpace(serviceId);
         _serviceId = serviceId;
@@ -118,7 +124,8 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
             stateName,
             ParseEtag(grainState.ETag, stateName, grainId),
             payload,
-            [.. events.Select(e => new LogAppend(e.Namespace, e.Envelope, QueueOf(e)))]);
+            [.. events.Select(e => new LogAppend(e.Namespace, e.Envelope, QueueOf(e)))],
+            SideWriteOf(grainState.State, stateName, grainId));
         var version = await _writes.WriteAsync(write);
         if (version is null)
         {
@@ -168,6 +175,19 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
         await _dataSource.DisposeAsync();
     }
 
+    /// <summary>The side rows the state carries for this write, checked against the registered writers.</summary>
+    private object? SideWriteOf<T>(T state, string stateName, GrainId grainId)
+    {
+        if (state is not ICarriesSideWrite { SideWrite: { } side })
+        {
+            return null;
+        }
+
+        return _sideWriters.Any(w => w.Accepts(side))
+            ? side
+            : throw new InvalidOperationException($"The state '{stateName}' of {grainId} carries a {side.GetType().Name} no side writer of this storage accepts.");
+    }
+
     private int QueueOf(OutboxEntry entry) =>
         (int)_queues.GetQueueForStream(StreamId.Create(entry.Namespace, entry.Envelope.Subject)).GetNumericId();
 
@@ -194,6 +214,17 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
         foreach (var write in group)
         {
             batch.BatchCommands.Add(Command(write, now));
+        }
+
+        // Side rows last, so the state writes' results come first; they all commit together anyway.
+        var sides = group.Where(w => w.Side is not null).Select(w => w.Side!).ToList();
+        foreach (var writer in _sideWriters)
+        {
+            var accepted = sides.Where(writer.Accepts).ToList();
+            if (accepted.Count > 0)
+            {
+                writer.AddCommands(batch, accepted);
+            }
         }
 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
@@ -249,5 +280,5 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
         return command;
     }
 
-    private sealed record PendingWrite(string GrainId, string StateName, long? Expected, byte[] Payload, IReadOnlyList<LogAppend> Events);
+    private sealed record PendingWrite(string GrainId, string StateName, long? Expected, byte[] Payload, IReadOnlyList<LogAppend> Events, object? Side);
 }
