@@ -11,9 +11,9 @@ public static class PostgresStreamsExtensions
 {
     /// <summary>
     /// Registers stream provider <see cref="BatonStreams.Provider"/> as Baton's durable PostgreSQL
-    /// queue (Postgres mode): events are written to <c>baton_stream_queue</c>, read by Orleans'
-    /// pulling agents under a lease, deleted once delivered, and dead-lettered after
-    /// <see cref="PostgresStreamOptions.MaxAttempts"/>. Every consumer of Baton's streams is an implicit
+    /// queue (Postgres mode): events are appended to <c>baton_event_log</c> under their stream's queue, each
+    /// queue is read in order by the pulling agent holding its lease, its cursor passes an event once it was
+    /// delivered, and a failed event is dead-lettered after <see cref="PostgresStreamOptions.MaxAttempts"/>. Every consumer of Baton's streams is an implicit
     /// subscriber (<c>[ImplicitStreamSubscription]</c>; a grain may still call <c>SubscribeAsync</c> on a
     /// stream it is implicitly subscribed to), so the provider uses implicit pub-sub only: a pulling agent
     /// that meets a new stream looks its consumers up in the implicit table instead of registering as

@@ -41,6 +41,10 @@ public static class EventOutboxPublisher
 /// delays it to the next activation (or the retry reminder) and never loses it; a crash after the
 /// publish and before the removal was persisted publishes it again with the same
 /// <see cref="EventEnvelope.EventId"/>, which consumers drop.</para>
+/// <para>In Postgres mode the grain storage takes the pending events into the state's own write: they are
+/// appended to the event log (which is the stream queue) in the same transaction, and dropped from the outbox
+/// when the write returns, so there is nothing left to publish and no crash window at all. What follows applies
+/// where the storage does not (dev mode's memory storage, or events left in a state stored before).</para>
 /// <para>Removals are persisted lazily: by the next command's write, by the publish on activation
 /// or reminder, or when the activation is deactivated. That costs one write per command, not two.</para>
 /// <para>A crash between write and publish registers no reminder (nothing runs to register it), so
