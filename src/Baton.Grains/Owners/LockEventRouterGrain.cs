@@ -18,6 +18,9 @@ public interface ILockEventRouterGrain : IGrainWithStringKey
 /// sees that lock's events in order; it drops repeats itself (<see cref="OwnerGrain"/>).
 /// </summary>
 [ImplicitStreamSubscription(EventNamespaces.Locks)]
+// Stateless and cheap to bring back: an idle router goes after two minutes (the collection quantum is one) instead of Orleans' default 15, so a stream of
+// new lock keys does not leave an activation per key behind for a quarter of an hour.
+[CollectionAgeLimit(Minutes = 2)]
 public sealed class LockEventRouterGrain(ILogger<LockEventRouterGrain> logger) : Grain, ILockEventRouterGrain
 {
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
