@@ -5,7 +5,7 @@ using NpgsqlTypes;
 namespace Baton.Postgres.Feed;
 
 /// <summary>
-/// The one INSERT that appends events to <c>baton_event_log</c>, shared by the log's own appends and by grain
+/// How events go into <c>baton_event_log</c> and come back out. The one INSERT that appends events to <c>baton_event_log</c>, shared by the log's own appends and by grain
 /// storage writes that append their outbox events in the same transaction. Whoever runs it holds
 /// <see cref="PostgresEventLog.AppendLockKey"/> for the rest of the transaction (see migration 0006).
 /// </summary>
@@ -49,6 +49,19 @@ internal static class EventLogInsert
         parameters.Add(new NpgsqlParameter { Value = events.Select(e => (object?)e.Queue ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer });
         parameters.Add(new NpgsqlParameter { Value = events.Select(e => (object?)e.StreamKey ?? DBNull.Value).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
     }
+
+    /// <summary>
+    /// The envelope of a logged event from seven consecutive columns starting at <paramref name="first"/>:
+    /// <c>event_id, type, subject, sequence, occurred_at, actor, payload</c>.
+    /// </summary>
+    public static Contracts.EventEnvelope ReadEnvelope(NpgsqlDataReader reader, int first) => new(
+        reader.GetString(first),
+        reader.GetString(first + 1),
+        reader.GetString(first + 2),
+        reader.GetInt64(first + 3),
+        new DateTimeOffset(reader.GetFieldValue<DateTime>(first + 4), TimeSpan.Zero),
+        reader.IsDBNull(first + 5) ? null : reader.GetString(first + 5),
+        reader.GetString(first + 6));
 
     /// <summary>The command that takes the append lock; put it first in the transaction's batch.</summary>
     public static NpgsqlBatchCommand Lock()

@@ -70,11 +70,11 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
             WITH horizon AS (SELECT evicted_through FROM baton_event_log_horizon WHERE id = 1),
                  head AS (SELECT coalesce(max(position), 0) AS head FROM baton_event_log)
             SELECT h.evicted_through, hd.head,
-                   e.position, e.event_id, e.namespace, e.type, e.subject, e.sequence, e.occurred_at, e.actor, e.payload
+                   e.position, e.namespace, e.event_id, e.type, e.subject, e.sequence, e.occurred_at, e.actor, e.payload
             FROM horizon h
             CROSS JOIN head hd
             LEFT JOIN LATERAL (
-                SELECT position, event_id, namespace, type, subject, sequence, occurred_at, actor, payload
+                SELECT position, namespace, event_id, type, subject, sequence, occurred_at, actor, payload
                 FROM baton_event_log
                 WHERE position > @after
                   AND (@all OR type = ANY(@exact) OR type LIKE ANY(@prefixes))
@@ -105,17 +105,7 @@ public sealed class PostgresEventLog : IEventLog, IAsyncDisposable
                 continue;
             }
 
-            entries.Add(new EventLogEntry(
-                reader.GetInt64(2),
-                reader.GetString(4),
-                new EventEnvelope(
-                    reader.GetString(3),
-                    reader.GetString(5),
-                    reader.GetString(6),
-                    reader.GetInt64(7),
-                    new DateTimeOffset(reader.GetFieldValue<DateTime>(8), TimeSpan.Zero),
-                    reader.IsDBNull(9) ? null : reader.GetString(9),
-                    reader.GetString(10))));
+            entries.Add(new EventLogEntry(reader.GetInt64(2), reader.GetString(3), EventLogInsert.ReadEnvelope(reader, first: 4)));
         }
 
         var scanned = entries.Count == limit ? entries[^1].Position : Math.Max(after, bounds.Head);

@@ -159,14 +159,7 @@ public sealed class PostgresStreamCursor(NpgsqlDataSource bookkeeping, string se
                 reader.GetInt64(0),
                 ns.Length == 0 ? null : ns,
                 reader.GetString(2),
-                new EventEnvelope(
-                    reader.GetString(3),
-                    reader.GetString(4),
-                    reader.GetString(5),
-                    reader.GetInt64(6),
-                    new DateTimeOffset(reader.GetFieldValue<DateTime>(7), TimeSpan.Zero),
-                    reader.IsDBNull(8) ? null : reader.GetString(8),
-                    reader.GetString(9))));
+                Feed.EventLogInsert.ReadEnvelope(reader, first: 3)));
         }
 
         return events;
