@@ -25,7 +25,7 @@ public sealed class EntityHistoryOptions
     public int? MaxTransitions { get; set; } = 10_000;
 
     /// <summary>Retention (and forgetting old remembered answers) runs when an entity reaches a version that is a multiple of this (values below 1 count as 1).</summary>
-    public int PruneEvery { get; set; } = 100;
+    public int PruneEvery { get; set; } = 1_000;
 }
 
 /// <summary>

@@ -12,7 +12,8 @@ namespace Baton.Postgres.Entities;
 /// <c>baton_entity_requests</c> (migration 0009, which explains the visibility rule). Appends from all entity
 /// activations of this silo are grouped: one write loop drains a channel and sends whatever is waiting as one batch
 /// (multi-row inserts via <c>unnest</c>, one implicit transaction, one round trip); each caller completes when its
-/// rows are committed.
+/// rows are committed. With the Postgres grain storage, an applied change's rows are not appended this way but written
+/// in its state's own statement (<see cref="Statements"/>), and only if that state write wins.
 /// </summary>
 public sealed class PostgresEntityHistoryStore : IEntityHistoryStore, Storage.IPostgresSideWriter, IAsyncDisposable
 {
@@ -198,9 +199,58 @@ public sealed class PostgresEntityHistoryStore : IEntityHistoryStore, Storage.IP
 
     public bool Accepts(object sideWrite) => sideWrite is EntityRecord;
 
-    /// <summary>An entity's record written in its state's transaction (Postgres grain storage).</summary>
-    public void AddCommands(NpgsqlBatch batch, IReadOnlyList<object> sideWrites) =>
-        AddCommands(batch, [.. sideWrites.Cast<EntityRecord>()]);
+    /// <summary>
+    /// An entity's record written in its state's own statement (Postgres grain storage): its transitions and its answer,
+    /// each only if the state write passed its version check. A write that lost leaves no rows, so nothing needs tidying
+    /// after it (the tidying in <see cref="AddCommands"/> is for records appended before their state).
+    /// </summary>
+    public IReadOnlyList<string> Statements(object sideWrite, NpgsqlParameterCollection parameters, string onlyIf)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        var record = (EntityRecord)sideWrite;
+        string P(NpgsqlParameter parameter)
+        {
+            parameters.Add(parameter);
+            return "$" + parameters.Count;
+        }
+
+        var statements = new List<string>(2);
+        if (record.ChangeId is { } changeId && record.Transitions.Count > 0)
+        {
+            var t = record.Transitions;
+            statements.Add(
+                $"""
+                 INSERT INTO baton_entity_history (entity, version, field, change_id, from_value, to_value, at, actor)
+                 SELECT {P(new NpgsqlParameter<string> { TypedValue = record.Key })}::text, {P(new NpgsqlParameter<long> { TypedValue = record.Version })}::bigint,
+                        t.field, {P(new NpgsqlParameter<string> { TypedValue = changeId })}::text, t.from_value, t.to_value, t.at, t.actor
+                 FROM unnest({P(new NpgsqlParameter<string[]> { TypedValue = [.. t.Select(x => x.Field)] })}::text[],
+                             {P(Texts(string.Empty, t.Select(x => x.From)))}::text[],
+                             {P(Texts(string.Empty, t.Select(x => x.To)))}::text[],
+                             {P(new NpgsqlParameter<DateTime[]> { TypedValue = [.. t.Select(x => x.At.UtcDateTime)] })}::timestamptz[],
+                             {P(new NpgsqlParameter<string[]> { TypedValue = [.. t.Select(x => x.Actor)] })}::text[])
+                      AS t(field, from_value, to_value, at, actor)
+                 WHERE {onlyIf}
+                 ON CONFLICT DO NOTHING
+                 """);
+        }
+
+        if (record.Request is { } answer)
+        {
+            statements.Add(
+                $"""
+                 INSERT INTO baton_entity_requests (entity, request_id, change_id, version, fingerprint, at, state, changed_fields, created)
+                 SELECT {P(new NpgsqlParameter<string> { TypedValue = record.Key })}::text, {P(new NpgsqlParameter<string> { TypedValue = answer.RequestId })}::text,
+                        {P(new NpgsqlParameter<string> { TypedValue = record.ChangeId ?? "" })}::text, {P(new NpgsqlParameter<long> { TypedValue = record.Version })}::bigint,
+                        {P(new NpgsqlParameter<string> { TypedValue = answer.Fingerprint })}::text, {P(new NpgsqlParameter<DateTime> { TypedValue = answer.At.UtcDateTime })}::timestamptz,
+                        {P(new NpgsqlParameter<string> { TypedValue = answer.Result.State })}::text, {P(new NpgsqlParameter<string> { TypedValue = JsonSerializer.Serialize(answer.Result.ChangedFields) })}::text,
+                        {P(new NpgsqlParameter<bool> { TypedValue = answer.Result.Created })}::boolean
+                 WHERE {onlyIf}
+                 ON CONFLICT DO NOTHING
+                 """);
+        }
+
+        return statements;
+    }
 
     private async Task<IReadOnlyList<bool>> InsertAsync(IReadOnlyList<EntityRecord> records, CancellationToken cancellationToken)
     {

@@ -3,17 +3,22 @@ using Npgsql;
 namespace Baton.Postgres.Storage;
 
 /// <summary>
-/// Writes the side rows a grain state carries (<see cref="Baton.Grains.Common.ICarriesSideWrite"/>) into the grain
-/// storage's own transaction: <see cref="PostgresGrainStorage"/> asks each registered writer to add its statements to
-/// the batch of a group, after the state writes. The rows commit with the states of the group, whether or not each
-/// state's version check passed, so a writer's rows must be harmless when their state write lost (invisible to readers
-/// until a state refers to them).
+/// Writes the side rows a grain state carries (<see cref="Baton.Grains.Common.ICarriesSideWrite"/>) in the state
+/// write's own statement: <see cref="PostgresGrainStorage"/> asks the writer that accepts them for data-modifying
+/// statements and runs each as a common table expression beside the state's UPDATE or INSERT, guarded by a condition
+/// that holds only when the state write passed its version check. The rows therefore commit exactly when the state
+/// does; a write that lost its version check leaves nothing behind.
 /// </summary>
 public interface IPostgresSideWriter
 {
     /// <summary>Whether this writer writes <paramref name="sideWrite"/>.</summary>
     bool Accepts(object sideWrite);
 
-    /// <summary>Adds the statements that write <paramref name="sideWrites"/> (all accepted by this writer) to <paramref name="batch"/>.</summary>
-    void AddCommands(NpgsqlBatch batch, IReadOnlyList<object> sideWrites);
+    /// <summary>
+    /// The statements (INSERT/UPDATE/DELETE, no trailing semicolon) that write <paramref name="sideWrite"/>, each
+    /// running only when the SQL condition <paramref name="onlyIf"/> holds. Parameters are positional: a statement
+    /// refers to <c>$n</c> where n is the position its value takes when added to <paramref name="parameters"/>, which
+    /// already holds the state write's own parameters.
+    /// </summary>
+    IReadOnlyList<string> Statements(object sideWrite, NpgsqlParameterCollection parameters, string onlyIf);
 }

@@ -26,7 +26,8 @@ namespace Baton.Postgres.Storage;
 /// storage drops them from the outbox; the grain's <see cref="EventOutboxPublisher{TState}"/> then finds nothing
 /// left to publish. There is no window between the write and the publish in which a crash could delay them.</para>
 /// <para>Side rows. A state that carries rows of another table (<see cref="ICarriesSideWrite"/>, e.g. an entity's
-/// history) has them written in the same transaction by the registered <see cref="IPostgresSideWriter"/>.</para>
+/// history) has them written by the registered <see cref="IPostgresSideWriter"/> in the state write's own statement,
+/// like the events: only if the version check passed, so a write that lost leaves no rows behind.</para>
 /// <para>A batch that fails as a whole (a broken connection, a statement error) is retried one write per
 /// transaction (<see cref="GroupCommit{TItem, TResult}"/>), so one bad write cannot fail the writes it shared a batch with.</para>
 /// </remarks>
@@ -125,7 +126,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
             ParseEtag(grainState.ETag, stateName, grainId),
             payload,
             [.. events.Select(e => new LogAppend(e.Namespace, e.Envelope, QueueOf(e)))],
-            SideWriteOf(grainState.State, stateName, grainId));
+            grainState.State is ICarriesSideWrite { SideWrite: { } side } ? (side, WriterOf(side, stateName, grainId)) : null);
         var version = await _writes.WriteAsync(write);
         if (version is null)
         {
@@ -175,18 +176,10 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
         await _dataSource.DisposeAsync();
     }
 
-    /// <summary>The side rows the state carries for this write, checked against the registered writers.</summary>
-    private object? SideWriteOf<T>(T state, string stateName, GrainId grainId)
-    {
-        if (state is not ICarriesSideWrite { SideWrite: { } side })
-        {
-            return null;
-        }
-
-        return _sideWriters.Any(w => w.Accepts(side))
-            ? side
-            : throw new InvalidOperationException($"The state '{stateName}' of {grainId} carries a {side.GetType().Name} no side writer of this storage accepts.");
-    }
+    /// <summary>The registered writer of <paramref name="side"/>; a state carrying rows no writer takes is a programming error.</summary>
+    private IPostgresSideWriter WriterOf(object side, string stateName, GrainId grainId) =>
+        _sideWriters.FirstOrDefault(w => w.Accepts(side))
+        ?? throw new InvalidOperationException($"The state '{stateName}' of {grainId} carries a {side.GetType().Name} no side writer of this storage accepts.");
 
     private int QueueOf(OutboxEntry entry) =>
         (int)_queues.GetQueueForStream(StreamId.Create(entry.Namespace, entry.Envelope.Subject)).GetNumericId();
@@ -214,17 +207,6 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
         foreach (var write in group)
         {
             batch.BatchCommands.Add(Command(write, now));
-        }
-
-        // Side rows last, so the state writes' results come first; they all commit together anyway.
-        var sides = group.Where(w => w.Side is not null).Select(w => w.Side!).ToList();
-        foreach (var writer in _sideWriters)
-        {
-            var accepted = sides.Where(writer.Accepts).ToList();
-            if (accepted.Count > 0)
-            {
-                writer.AddCommands(batch, accepted);
-            }
         }
 
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
@@ -259,26 +241,37 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
               WHERE service_id = $1 AND grain_id = $2 AND state_name = $3 AND version = $4
               RETURNING version
               """;
-        var sql = write.Events.Count == 0
-            ? state
-            : $"""
-              WITH written AS ({state}),
-                   logged AS ({EventLogInsert.Sql(first: 6, onlyIf: "EXISTS (SELECT 1 FROM written)")})
-              SELECT version FROM written
-              """;
-        var command = new NpgsqlBatchCommand(sql);
+        var command = new NpgsqlBatchCommand();
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = write.GrainId });
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = write.StateName });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = write.Expected ?? 0 });
         command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = write.Payload });
+
+        // What rides along (events, side rows) runs in the same statement and only if the state write passed its check.
+        const string Written = "EXISTS (SELECT 1 FROM written)";
+        var alongside = new List<string>();
         if (write.Events.Count > 0)
         {
+            alongside.Add(EventLogInsert.Sql(first: command.Parameters.Count + 1, onlyIf: Written));
             EventLogInsert.AddParameters(command.Parameters, now, _serviceId, write.Events);
         }
 
+        if (write.Side is { } side)
+        {
+            alongside.AddRange(side.Writer.Statements(side.Rows, command.Parameters, Written));
+        }
+
+        command.CommandText = alongside.Count == 0
+            ? state
+            : $"""
+              WITH written AS ({state}),
+              {string.Join(",\n", alongside.Select((statement, i) => $"along{i} AS ({statement})"))}
+              SELECT version FROM written
+              """;
         return command;
     }
 
-    private sealed record PendingWrite(string GrainId, string StateName, long? Expected, byte[] Payload, IReadOnlyList<LogAppend> Events, object? Side);
+    private sealed record PendingWrite(
+        string GrainId, string StateName, long? Expected, byte[] Payload, IReadOnlyList<LogAppend> Events, (object Rows, IPostgresSideWriter Writer)? Side);
 }

@@ -3,6 +3,8 @@ using Baton.Grains.Entities;
 using Baton.Postgres;
 using Baton.Postgres.Entities;
 using Baton.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using static Baton.Tests.Entities.EntityScenario;
@@ -193,6 +195,59 @@ public sealed class PostgresEntityHistoryStoreTests(PostgresFixture postgres) : 
 
         Assert.Equal(64L * 5, await ScalarAsync("SELECT count(*) FROM baton_entity_history"));
         Assert.Equal(5, (await _store.QueryAsync("deployment/e63", EntityVisibility.Of(states[63]), "n", null, 100)).Count);
+    }
+
+    [Fact]
+    public async Task Through_grain_storage_a_state_write_that_loses_its_version_check_writes_none_of_its_rows()
+    {
+        var serializer = new Microsoft.Extensions.DependencyInjection.ServiceCollection()
+            .AddSerializer(builder => builder.AddAssembly(typeof(EntityState).Assembly).AddAssembly(typeof(MutateRequest).Assembly))
+            .BuildServiceProvider()
+            .GetRequiredService<Orleans.Serialization.Serializer>();
+        var queues = new Orleans.Streams.HashRingBasedStreamQueueMapper(
+            new Orleans.Configuration.HashRingStreamQueueMapperOptions { TotalQueueCount = 8 }, Baton.Contracts.BatonStreams.Provider);
+        await using var storage = new Baton.Postgres.Storage.PostgresGrainStorage(
+            _database, "svc", serializer, queues, TimeProvider.System, NullLogger<Baton.Postgres.Storage.PostgresGrainStorage>.Instance, [_store]);
+        var grain = Orleans.Runtime.GrainId.Create("entity", Key);
+        var kind = await Kind();
+
+        // Two activations (say, on both sides of a partition) start from the same stored version and both write.
+        var winner = new Orleans.GrainState<EntityState>(new EntityState());
+        var loser = new Orleans.GrainState<EntityState>(new EntityState());
+        await WriteThroughAsync(winner, Patch("""{"status":"running"}""", requestId: "r-won"), Start);
+        await Assert.ThrowsAsync<Orleans.Storage.InconsistentStateException>(
+            () => WriteThroughAsync(loser, Patch("""{"status":"lost"}""", requestId: "r-lost"), Start.AddSeconds(1)));
+
+        // Only the winner's transition, answer and events are stored; the loser's rows were never written.
+        Assert.Equal(["\"running\""], await TextsAsync("SELECT to_value FROM baton_entity_history"));
+        Assert.Equal(["r-won"], await TextsAsync("SELECT request_id FROM baton_entity_requests"));
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM baton_event_log WHERE payload LIKE '%lost%'"));
+        Assert.True(await ScalarAsync("SELECT count(*) FROM baton_event_log WHERE payload LIKE '%running%'") > 0);
+
+        // The winner's next write (an UPDATE against the version it holds) carries its rows; a stale one does not.
+        await WriteThroughAsync(winner, Patch("""{"status":"failed"}""", requestId: "r-next"), Start.AddSeconds(2));
+        loser.ETag = "1";
+        loser.State = new EntityState();
+        await Assert.ThrowsAsync<Orleans.Storage.InconsistentStateException>(
+            () => WriteThroughAsync(loser, Patch("""{"status":"stale"}""", requestId: "r-stale"), Start.AddSeconds(3)));
+        Assert.Equal(["\"failed\"", "\"running\""], await TextsAsync("SELECT to_value FROM baton_entity_history ORDER BY version DESC"));
+        Assert.Equal(["r-next", "r-won"], await TextsAsync("SELECT request_id FROM baton_entity_requests ORDER BY version DESC"));
+
+        async Task WriteThroughAsync(Orleans.GrainState<EntityState> grainState, MutateRequest request, DateTimeOffset now)
+        {
+            var decision = EntityChange.Mutate(Key, grainState.State!, request, kind, now);
+            decision.ThrowIfRefused();
+            EntityChange.Commit(Key, grainState.State!, decision);
+            grainState.State!.SideWrite = decision.Record;
+            try
+            {
+                await storage.WriteStateAsync("entity", grain, grainState);
+            }
+            finally
+            {
+                grainState.State!.SideWrite = null;
+            }
+        }
     }
 
     /// <summary>As the grain writes: append the record, then write the state (here: commit it in memory).</summary>
