@@ -18,7 +18,7 @@ public static class PostgresStreamsExtensions
     /// stream it is implicitly subscribed to), so the provider uses implicit pub-sub only: a pulling agent
     /// that meets a new stream looks its consumers up in the implicit table instead of registering as
     /// producer with a pub-sub grain, which cost a <c>PubSubStore</c> write (and a grain call) per new
-    /// stream, i.e. per new lock key. Explicit subscriptions are refused. Tune with
+    /// stream, i.e. per new entity or intent. Explicit subscriptions are refused. Tune with
     /// <paramref name="configure"/> or <c>Services.Configure&lt;PostgresStreamOptions&gt;("baton", ...)</c>.
     /// </summary>
     public static ISiloBuilder AddBatonPostgresStreams(this ISiloBuilder silo, string connectionString, Action<PostgresStreamOptions>? configure = null)
@@ -30,9 +30,9 @@ public static class PostgresStreamsExtensions
             {
                 o.GetQueueMsgsTimerPeriod = streams.Get(BatonStreams.Provider).PollInterval;
 
-                // A pulling agent scans every stream it knows on each read; a stream is a lock key or an entity, so
-                // forget quiet ones after a minute instead of Orleans' 30 (an implicit subscriber is found again cheaply).
-                o.StreamInactivityPeriod = TimeSpan.FromMinutes(1);
+                // A pulling agent scans every stream it knows on each read; a stream is an entity or an intent (lock keys share
+                // 64 shard streams), so forget quiet ones after 15 s instead of Orleans' 30 min (an implicit subscriber is found again cheaply).
+                o.StreamInactivityPeriod = TimeSpan.FromSeconds(15);
             }));
             stream.ConfigureStreamPubSub(StreamPubSubType.ImplicitOnly);
         });

@@ -269,7 +269,7 @@ public sealed class EventOutboxPublisher<TState> where TState : IEventOutboxStat
     private IAsyncStream<EventEnvelope> Stream(OutboxEntry entry)
     {
         _streams ??= _grain.ActivationServices.GetRequiredKeyedService<IStreamProvider>(BatonStreams.Provider);
-        return _streams.GetStream<EventEnvelope>(StreamId.Create(entry.Namespace, entry.Envelope.Subject));
+        return _streams.GetStream<EventEnvelope>(StreamId.Create(entry.Namespace, BatonStreams.KeyOf(entry.Namespace, entry.Envelope.Subject)));
     }
 
     private async Task PersistRemovalAsync()

@@ -7,20 +7,19 @@ using Orleans.Streams;
 
 namespace Baton.Grains.Owners;
 
-/// <summary>The grain behind the implicit subscription to one lock's event stream (key: the lock key).</summary>
+/// <summary>The grain behind the implicit subscription to one shard stream of lock events (key: <c>shard-NN</c>, see <see cref="BatonStreams.KeyOf"/>).</summary>
 public interface ILockEventRouterGrain : IGrainWithStringKey
 {
 }
 
 /// <summary>
-/// Reads one lock's <c>locks</c> stream and hands every event to the index of the owner it concerns. One
-/// activation per lock key reads the stream in order and forwards one event at a time, so each owner's index
-/// sees that lock's events in order; it drops repeats itself (<see cref="OwnerGrain"/>).
+/// Reads one shard stream of the <c>locks</c> namespace and hands every event to the index of the owner it
+/// concerns. A lock key always travels on the same shard, which is read in order, and this activation forwards
+/// one event at a time, so each owner's index sees every lock's events in order; it drops repeats itself
+/// (<see cref="OwnerGrain"/>). There are <see cref="BatonStreams.LockShards"/> routers, long-lived, however many
+/// lock keys come and go.
 /// </summary>
 [ImplicitStreamSubscription(EventNamespaces.Locks)]
-// Stateless and cheap to bring back: an idle router goes after two minutes (the collection quantum is one) instead of Orleans' default 15, so a stream of
-// new lock keys does not leave an activation per key behind for a quarter of an hour.
-[CollectionAgeLimit(Minutes = 2)]
 public sealed class LockEventRouterGrain(ILogger<LockEventRouterGrain> logger) : Grain, ILockEventRouterGrain
 {
     public override async Task OnActivateAsync(CancellationToken cancellationToken)

@@ -125,7 +125,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
             stateName,
             ParseEtag(grainState.ETag, stateName, grainId),
             payload,
-            [.. events.Select(e => new LogAppend(e.Namespace, e.Envelope, QueueOf(e)))],
+            [.. events.Select(LogAppendOf)],
             grainState.State is ICarriesSideWrite { SideWrite: { } side } ? (side, WriterOf(side, stateName, grainId)) : null);
         var version = await _writes.WriteAsync(write);
         if (version is null)
@@ -181,8 +181,13 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
         _sideWriters.FirstOrDefault(w => w.Accepts(side))
         ?? throw new InvalidOperationException($"The state '{stateName}' of {grainId} carries a {side.GetType().Name} no side writer of this storage accepts.");
 
-    private int QueueOf(OutboxEntry entry) =>
-        (int)_queues.GetQueueForStream(StreamId.Create(entry.Namespace, entry.Envelope.Subject)).GetNumericId();
+    /// <summary>An outbox event as a row of the log: on the queue of its stream, naming the stream's key when it is not the subject.</summary>
+    private LogAppend LogAppendOf(OutboxEntry entry)
+    {
+        var key = BatonStreams.KeyOf(entry.Namespace, entry.Envelope.Subject);
+        var queue = (int)_queues.GetQueueForStream(StreamId.Create(entry.Namespace, key)).GetNumericId();
+        return new LogAppend(entry.Namespace, entry.Envelope, queue, key == entry.Envelope.Subject ? null : key);
+    }
 
     private static string Etag(long version) => version.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
