@@ -99,6 +99,13 @@ public static class SiloBuilderExtensions
                 sp.GetRequiredService<ILogger<PostgresGrainStorage>>(),
                 sp.GetServices<IPostgresSideWriter>()));
             silo.Services.AddSingleton<GrainStorageSideWrites>();
+
+            // Locks name their next deadline in their state row; every silo wakes those whose silo died (no reminder per lock).
+            silo.Services.AddSingleton<GrainStorageWakes>();
+            silo.Services.AddOptions<WakeSweepOptions>();
+            silo.Services.AddSingleton<IDueWakes>(sp => (IDueWakes)sp.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(GrainStorage));
+            silo.Services.AddSingleton<WakeSweeper>();
+            silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<WakeSweeper>());
             silo.AddAdoNetGrainStorage(PubSubStorage, o =>
             {
                 o.Invariant = "Npgsql";

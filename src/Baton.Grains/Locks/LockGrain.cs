@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using Baton.Contracts;
 using Baton.Contracts.Locks;
+using Baton.Grains.Common;
 using Baton.Grains.Events;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -18,9 +19,13 @@ namespace Baton.Grains.Locks;
 /// <remarks>
 /// <para>Time: a grain timer wakes the lock at the next lease expiry or wait deadline, so a lease that is not
 /// heartbeated ends within moments of its expiry while the lock is active and the next waiter is granted at
-/// once. A reminder (<see cref="ReminderName"/>) is registered while the lock has holders or waiters: it wakes
-/// the lock after the silo hosting it died. It is unregistered lazily, by a tick that finds the lock idle, so
-/// a lock taken and released over and over does not write the reminder table on every cycle.</para>
+/// once. After the silo hosting the lock died, something else must wake it. In Postgres mode that is the state row
+/// itself: it names the next deadline (<see cref="LockGrainState.WakeAt"/>, written by the same statement as the
+/// state) and every silo's <see cref="WakeSweeper"/> calls <see cref="Wake"/> on locks whose deadline passed, so a
+/// busy lock costs no reminder row and no reminder-service timer. Without such storage (dev mode) a reminder
+/// (<see cref="ReminderName"/>) is registered while the lock has holders or waiters; it is unregistered lazily,
+/// by a tick that finds the lock idle, so a lock taken and released over and over does not write the reminder
+/// table on every cycle.</para>
 /// <para>Waiting: an Acquire that queues keeps a TaskCompletionSource in memory and awaits it outside the turn;
 /// the end of every turn completes those whose request was granted, timed out or ended as a deadlock victim.
 /// The request itself lives in the persisted state: if the activation dies the caller gets an error, and a
@@ -40,7 +45,7 @@ public sealed class LockGrain(
     IGrainContext context,
     [FromKeyedServices(LockServiceKeys.Clock)] TimeProvider time,
     IOptions<LockGrainOptions> options,
-    ILogger<LockGrain> logger) : Grain, ILockGrain, ILockWaitsGrain, IRemindable
+    ILogger<LockGrain> logger) : Grain, ILockGrain, ILockWaitsGrain, IWakeableGrain, IRemindable
 {
     /// <summary>The expiry backstop reminder.</summary>
     public const string ReminderName = "baton-lock-expiry";
@@ -58,6 +63,7 @@ public sealed class LockGrain(
     private string? _keyProblem;
     private IGrainTimer? _wake;
     private bool _reminderRegistered;
+    private bool _storageWakes;
     private bool _stale;
     private string? _reportedWaits = "";
     private long _reportedAt;
@@ -77,6 +83,7 @@ public sealed class LockGrain(
         }
 
         _table = new LockTable(key, state.State.Lock, _options.Table);
+        _storageWakes = ServiceProvider.GetService<GrainStorageWakes>() is not null;
         _wake = this.RegisterGrainTimer(WakeAsync, new GrainTimerCreationOptions
         {
             DueTime = Timeout.InfiniteTimeSpan,
@@ -229,6 +236,10 @@ public sealed class LockGrain(
             var resolved = table.ResolveDeadlock(cycle, now);
             return (resolved, resolved);
         }, actor: null);
+
+    /// <summary>Called by <see cref="WakeSweeper"/> when the stored next deadline has passed: catch up on expiries and deadlines.</summary>
+    public Task Wake() =>
+        _keyProblem is not null || _stale ? Task.CompletedTask : RunAsync((table, now) => (0, table.Advance(now)), actor: null);
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -403,6 +414,12 @@ public sealed class LockGrain(
 
     private async Task RegisterReminderAsync()
     {
+        if (_storageWakes)
+        {
+            // The state row names the next deadline (LockGrainState.WakeAt) and WakeSweeper calls Wake when it passes.
+            return;
+        }
+
         try
         {
             await this.RegisterOrUpdateReminder(ReminderName, _options.ReminderPeriod, _options.ReminderPeriod);

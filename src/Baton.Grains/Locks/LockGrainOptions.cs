@@ -6,7 +6,8 @@ public sealed class LockGrainOptions
     /// <summary>
     /// Period of the expiry backstop reminder a lock keeps while it has holders or waiters. It bounds how late
     /// expiry and hand-over happen after the silo hosting the lock died. Must not be below Orleans'
-    /// <c>ReminderOptions.MinimumReminderPeriod</c> (1 minute by default).
+    /// <c>ReminderOptions.MinimumReminderPeriod</c> (1 minute by default). Used without wake-time storage only (dev
+    /// mode); in Postgres mode the backstop is <see cref="Common.WakeSweeper"/> (<see cref="Common.WakeSweepOptions.Interval"/>).
     /// </summary>
     public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 

@@ -28,10 +28,13 @@ namespace Baton.Postgres.Storage;
 /// <para>Side rows. A state that carries rows of another table (<see cref="ICarriesSideWrite"/>, e.g. an entity's
 /// history) has them written by the registered <see cref="IPostgresSideWriter"/> in the state write's own statement,
 /// like the events: only if the version check passed, so a write that lost leaves no rows behind.</para>
+/// <para>Wake times. A state that names when its grain must be woken (<see cref="IHasWakeTime"/>, e.g. a lock's next
+/// expiry) has that time written to the row's <c>wake_at</c> by the same statement (migration 0010);
+/// <see cref="DueAsync"/> lists the grains whose time has passed, for <c>PostgresWakeSweeper</c>.</para>
 /// <para>A batch that fails as a whole (a broken connection, a statement error) is retried one write per
 /// transaction (<see cref="GroupCommit{TItem, TResult}"/>), so one bad write cannot fail the writes it shared a batch with.</para>
 /// </remarks>
-public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
+public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDisposable
 {
     /// <summary>The most writes one transaction carries; more wait for the next one.</summary>
     public const int MaxGroup = 256;
@@ -97,6 +100,24 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
         grainState.RecordExists = true;
     }
 
+    public async Task<IReadOnlyList<GrainId>> DueAsync(DateTimeOffset dueBy, int limit, CancellationToken cancellationToken = default)
+    {
+        // The partial index baton_grain_state_wake (migration 0010) holds only rows that name a wake time.
+        await using var command = _dataSource.CreateCommand(
+            "SELECT grain_id FROM baton_grain_state WHERE service_id = $1 AND wake_at <= $2 ORDER BY wake_at LIMIT $3");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = dueBy.UtcDateTime });
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var due = new List<GrainId>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            due.Add(GrainId.Parse(reader.GetString(0)));
+        }
+
+        return due;
+    }
+
     public async Task WriteStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         // The events travel beside the state, not inside it: serialize the state without them.
@@ -126,7 +147,8 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
             ParseEtag(grainState.ETag, stateName, grainId),
             payload,
             [.. events.Select(LogAppendOf)],
-            grainState.State is ICarriesSideWrite { SideWrite: { } side } ? (side, WriterOf(side, stateName, grainId)) : null);
+            grainState.State is ICarriesSideWrite { SideWrite: { } side } ? (side, WriterOf(side, stateName, grainId)) : null,
+            (grainState.State as IHasWakeTime)?.WakeAt);
         var version = await _writes.WriteAsync(write);
         if (version is null)
         {
@@ -236,13 +258,13 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
     {
         var state = write.Expected is null
             ? """
-              INSERT INTO baton_grain_state (service_id, grain_id, state_name, version, payload)
-              VALUES ($1, $2, $3, 1, $5)
+              INSERT INTO baton_grain_state (service_id, grain_id, state_name, version, payload, wake_at)
+              VALUES ($1, $2, $3, 1, $5, $6)
               ON CONFLICT DO NOTHING
               RETURNING version
               """
             : """
-              UPDATE baton_grain_state SET version = version + 1, payload = $5, written_at = now()
+              UPDATE baton_grain_state SET version = version + 1, payload = $5, written_at = now(), wake_at = $6
               WHERE service_id = $1 AND grain_id = $2 AND state_name = $3 AND version = $4
               RETURNING version
               """;
@@ -252,6 +274,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = write.StateName });
         command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = write.Expected ?? 0 });
         command.Parameters.Add(new NpgsqlParameter<byte[]> { TypedValue = write.Payload });
+        command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz, Value = write.WakeAt is { } wake ? wake.UtcDateTime : DBNull.Value });
 
         // What rides along (events, side rows) runs in the same statement and only if the state write passed its check.
         const string Written = "EXISTS (SELECT 1 FROM written)";
@@ -278,5 +301,5 @@ public sealed class PostgresGrainStorage : IGrainStorage, IAsyncDisposable
     }
 
     private sealed record PendingWrite(
-        string GrainId, string StateName, long? Expected, byte[] Payload, IReadOnlyList<LogAppend> Events, (object Rows, IPostgresSideWriter Writer)? Side);
+        string GrainId, string StateName, long? Expected, byte[] Payload, IReadOnlyList<LogAppend> Events, (object Rows, IPostgresSideWriter Writer)? Side, DateTimeOffset? WakeAt);
 }

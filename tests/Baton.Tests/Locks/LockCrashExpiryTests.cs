@@ -62,7 +62,10 @@ public sealed class LockCrashExpiryTests(PostgresFixture postgres)
 
     private sealed class FastReminder : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder silo) =>
+        public void Configure(ISiloBuilder silo)
+        {
             silo.Services.Configure<LockGrainOptions>(o => o.ReminderPeriod = TimeSpan.FromSeconds(1));
+            silo.Services.Configure<Baton.Grains.Common.WakeSweepOptions>(o => o.Interval = TimeSpan.FromSeconds(1));
+        }
     }
 }

@@ -100,7 +100,7 @@ public sealed class MigrationTests(PostgresFixture postgres)
         Assert.Equal(applied.Count, applied.Distinct().Count());
         Assert.Equal(
             Enumerable.Range(1, EmbeddedMigrationCount).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            await QueryListAsync(database, $"SELECT id::text FROM {PostgresSchema.VersionTable} ORDER BY id"));
+            await QueryListAsync(database, $"SELECT id::text AS applied FROM {PostgresSchema.VersionTable} ORDER BY id"));
         Assert.Equal(OrleansContract.Keys.Count, (await StoredQueries.LoadAsync(database)).Texts.Count);
     }
 
