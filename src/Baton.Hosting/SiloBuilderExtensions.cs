@@ -72,7 +72,11 @@ public static class SiloBuilderExtensions
 
         // Locks read time through their own key (tests may move it alone); it is the silo's clock.
         silo.Services.TryAddKeyedSingleton<TimeProvider>(LockServiceKeys.Clock, (sp, _) => sp.GetRequiredService<TimeProvider>());
-        silo.Services.AddOptions<LockGrainOptions>();
+        silo.Services.AddOptions<LockGrainOptions>()
+            .Validate(
+                o => o.IdleDeactivation > TimeSpan.Zero || o.IdleDeactivation == Timeout.InfiniteTimeSpan,
+                "LockGrainOptions.IdleDeactivation must be above 0, or Timeout.InfiniteTimeSpan to leave idle locks to Orleans' activation collection.")
+            .ValidateOnStart();
         silo.Services.AddBatonEntities();
         silo.Services.AddBatonIntents();
         silo.Services.AddSingleton<SiloServingState>();

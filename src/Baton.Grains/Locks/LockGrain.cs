@@ -23,9 +23,15 @@ namespace Baton.Grains.Locks;
 /// itself: it names the next deadline (<see cref="LockGrainState.WakeAt"/>, written by the same statement as the
 /// state) and every silo's <see cref="WakeSweeper"/> calls <see cref="Wake"/> on locks whose deadline passed, so a
 /// busy lock costs no reminder row and no reminder-service timer. Without such storage (dev mode) a reminder
-/// (<see cref="ReminderName"/>) is registered while the lock has holders or waiters; it is unregistered lazily,
-/// by a tick that finds the lock idle, so a lock taken and released over and over does not write the reminder
-/// table on every cycle.</para>
+/// (<see cref="ReminderName"/>) is registered when the lock becomes busy (holders or waiters). Release does not
+/// unregister it, so a lock taken and released over and over does not write the reminder table on every cycle;
+/// it goes when the lock leaves memory (below), or, as the backstop, on a reminder tick that finds the lock idle.</para>
+/// <para>Idle: when a command ends with no holders, no waiters and no caller waiting, the same timer is set to
+/// <see cref="LockGrainOptions.IdleDeactivation"/>. If it fires with the lock still idle, nothing in flight and
+/// no command for that long (a monotonic clock, not the lock clock), the lock unregisters its reminder (if it has
+/// one) and deactivates, inside the turn; any command in between restarts the wait. When the unregister fails the
+/// lock stays active and the reminder's tick unregisters it later. Everything a re-activation needs (fencing
+/// tokens, remembered requests and lease ends) is in the persisted state.</para>
 /// <para>Waiting: an Acquire that queues keeps a TaskCompletionSource in memory and awaits it outside the turn;
 /// the end of every turn completes those whose request was granted, timed out or ended as a deadlock victim.
 /// The request itself lives in the persisted state: if the activation dies the caller gets an error, and a
@@ -62,8 +68,18 @@ public sealed class LockGrain(
     private LockTable? _table;
     private string? _keyProblem;
     private IGrainTimer? _wake;
-    private bool _reminderRegistered;
     private bool _storageWakes;
+
+    // The reminder as this activation registered it (null when it did not, or unregistered it): unregistering
+    // with it is one delete, without reading the row first.
+    private IGrainReminder? _reminder;
+
+    // Calls that entered a command (or a reminder delivery) and have not returned, including those still waiting
+    // for the turn: the idle plan must not deactivate under them.
+    private int _callsInFlight;
+
+    // Environment.TickCount64 when the idle plan last started: the end of the last command that left the lock idle.
+    private long _idleSince;
     private bool _stale;
     private string? _reportedWaits = "";
     private long _reportedAt;
@@ -95,6 +111,11 @@ public sealed class LockGrain(
         {
             // Woken after a crash or by the reminder: catch up on expiries and deadlines before the first call.
             await RunAsync((table, now) => (0, table.Advance(now)), actor: null);
+        }
+        else
+        {
+            // Also when no command follows (woken for the outbox's reminder); a command that does restarts it.
+            PlanIdleDeactivation();
         }
     }
 
@@ -243,6 +264,19 @@ public sealed class LockGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
+        _callsInFlight++;
+        try
+        {
+            await ReceiveReminderCoreAsync(reminderName);
+        }
+        finally
+        {
+            _callsInFlight--;
+        }
+    }
+
+    private async Task ReceiveReminderCoreAsync(string reminderName)
+    {
         await _turn.WaitAsync();
         try
         {
@@ -271,13 +305,14 @@ public sealed class LockGrain(
         {
             if (!IsBusy || _keyProblem is not null)
             {
-                // Unregistered here, not on release: an idle lock pays for the reminder once, not per cycle.
+                // The backstop of the idle plan's unregister (which failed, or never ran: the activation was
+                // collected or its silo died). The row is read afresh rather than trusting _reminder.
                 if (await this.GetReminder(ReminderName) is { } reminder)
                 {
                     await this.UnregisterReminder(reminder);
                 }
 
-                _reminderRegistered = false;
+                _reminder = null;
             }
         }
         finally
@@ -296,7 +331,8 @@ public sealed class LockGrain(
     private async Task<T> RunAsync<T>(Func<LockTable, DateTimeOffset, (T Result, bool Changed)> decide, string? actor)
     {
         ThrowIfUnusable();
-        await _turn.WaitAsync();
+        _callsInFlight++;
+        await _turn.WaitAsync(); // without a token or timeout it does not throw, so the finally below always runs
         try
         {
             ThrowIfUnusable();
@@ -325,7 +361,7 @@ public sealed class LockGrain(
             {
                 // A lock that just became busy needs its crash backstop before the reply: register it beside the
                 // write instead of after it, so the grant waits for one storage round trip, not two.
-                var reminder = IsBusy && !_reminderRegistered ? RegisterReminderAsync() : Task.CompletedTask;
+                var reminder = IsBusy && _reminder is null ? RegisterReminderAsync() : Task.CompletedTask;
                 try
                 {
                     await PersistAsync(table, events, actor, now);
@@ -343,6 +379,7 @@ public sealed class LockGrain(
         finally
         {
             _turn.Release();
+            _callsInFlight--;
         }
     }
 
@@ -406,7 +443,7 @@ public sealed class LockGrain(
         SettleWaiters(now);
         ScheduleWake(now);
         ReportWaits();
-        if (IsBusy && !_reminderRegistered)
+        if (IsBusy && _reminder is null)
         {
             await RegisterReminderAsync();
         }
@@ -422,8 +459,7 @@ public sealed class LockGrain(
 
         try
         {
-            await this.RegisterOrUpdateReminder(ReminderName, _options.ReminderPeriod, _options.ReminderPeriod);
-            _reminderRegistered = true;
+            _reminder = await this.RegisterOrUpdateReminder(ReminderName, _options.ReminderPeriod, _options.ReminderPeriod);
         }
         catch (Exception ex)
         {
@@ -479,7 +515,8 @@ public sealed class LockGrain(
 
         if (next is null)
         {
-            _wake.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            // No lease and no wait: the lock is idle (SettleWaiters answered every caller of a request no longer queued).
+            PlanIdleDeactivation();
             return;
         }
 
@@ -494,6 +531,13 @@ public sealed class LockGrain(
             return;
         }
 
+        if (!IsBusy && _waiting.Count == 0)
+        {
+            // Nothing can be due on an idle lock: this is the idle plan's wake (or a retry after a failure while idle).
+            await DeactivateIfIdleAsync();
+            return;
+        }
+
         try
         {
             await RunAsync((table, now) => (0, table.Advance(now)), actor: null);
@@ -505,6 +549,86 @@ public sealed class LockGrain(
             {
                 _wake?.Change(RetryAfterFailure, Timeout.InfiniteTimeSpan);
             }
+        }
+    }
+
+    /// <summary>
+    /// Starts (or restarts) the wait of an idle lock: the wake timer fires after <see cref="LockGrainOptions.IdleDeactivation"/>.
+    /// Called inside the turn, or during activation when no command can run.
+    /// </summary>
+    private void PlanIdleDeactivation()
+    {
+        _idleSince = Environment.TickCount64;
+        if (_options.IdleDeactivation == Timeout.InfiniteTimeSpan)
+        {
+            _wake?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+
+        _wake?.Change(Clamp(_options.IdleDeactivation, MaxTimerDue), Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// The idle plan's wake: inside the turn, if the lock is still idle, nothing is in flight and no command ended
+    /// within <see cref="LockGrainOptions.IdleDeactivation"/>, unregister the expiry reminder and deactivate. A call
+    /// that is waiting for the turn, or arrives during the unregister, postpones the plan instead: once Orleans
+    /// starts deactivating it finishes the calls already running (one of them may queue an Acquire that would then
+    /// hold the deactivation up until its deadline) and holds back new ones until the activation is gone.
+    /// </summary>
+    private async Task DeactivateIfIdleAsync()
+    {
+        await _turn.WaitAsync();
+        try
+        {
+            if (_stale || IsBusy || _waiting.Count > 0 || _options.IdleDeactivation == Timeout.InfiniteTimeSpan)
+            {
+                // A command made it busy before this wake got the turn (that command's turn set the timer), or idle
+                // locks are left to Orleans' collection and this was a retry after a failure.
+                return;
+            }
+
+            if (_callsInFlight > 0 || _reporting)
+            {
+                PlanIdleDeactivation();
+                return;
+            }
+
+            var idleFor = TimeSpan.FromMilliseconds(Environment.TickCount64 - _idleSince);
+            if (idleFor < _options.IdleDeactivation)
+            {
+                // Woken early (a retry after a failure, or a plan longer than the timer's maximum due time).
+                _wake?.Change(Clamp(_options.IdleDeactivation - idleFor, MaxTimerDue), Timeout.InfiniteTimeSpan);
+                return;
+            }
+
+            if (_reminder is { } reminder)
+            {
+                try
+                {
+                    await this.UnregisterReminder(reminder);
+                    _reminder = null;
+                }
+                catch (Exception ex)
+                {
+                    // Stay active: the reminder's next tick finds the lock idle, unregisters it and restarts the plan.
+                    logger.LogWarning(ex, "Lock {Key}: could not unregister the expiry reminder of the idle lock; it stays active until the reminder's tick.",
+                        this.GetPrimaryKeyString());
+                    return;
+                }
+
+                if (_callsInFlight > 0)
+                {
+                    // Arrived during the unregister; if it makes the lock busy its turn registers the reminder again.
+                    PlanIdleDeactivation();
+                    return;
+                }
+            }
+
+            this.DeactivateOnIdle();
+        }
+        finally
+        {
+            _turn.Release();
         }
     }
 

@@ -11,6 +11,18 @@ public sealed class LockGrainOptions
     /// </summary>
     public TimeSpan ReminderPeriod { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a lock with no holders, no waiters and no caller waiting on it stays active after its last command
+    /// before it unregisters its expiry reminder and deactivates itself, so that under key churn (many keys, each
+    /// used once) idle locks leave memory within seconds instead of Orleans' collection age (15 minutes) and no
+    /// reminder tick re-activates them later just to unregister. A key used again within it keeps its activation
+    /// and its reminder. Measured on a monotonic clock (not the locks' <see cref="LockServiceKeys.Clock"/>).
+    /// Must be above zero: a zero grace would make every acquire-release cycle on a hot key pay a re-activation
+    /// (a state read) and a reminder write and delete. <see cref="Timeout.InfiniteTimeSpan"/> turns it off and
+    /// leaves idle locks to Orleans' activation collection; values above the collection age act like it.
+    /// </summary>
+    public TimeSpan IdleDeactivation { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How a lock with waiters re-sends its waits to the deadlock detector even when they did not change (the detector keeps them in memory only).</summary>
     public TimeSpan WaitReportRefresh { get; set; } = TimeSpan.FromSeconds(3);
 

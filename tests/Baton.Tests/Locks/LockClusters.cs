@@ -99,6 +99,50 @@ public sealed class FakeClockLockClusterCollection : ICollectionFixture<FakeCloc
     public const string Name = "lock-fake-clock-cluster";
 }
 
+/// <summary>
+/// One dev-mode silo whose idle locks deactivate after <see cref="IdleDeactivation"/> instead of the default 10 s,
+/// with the default 1-minute expiry reminder, so that a reminder that disappears within seconds went with the idle
+/// lock and not on a reminder tick.
+/// </summary>
+public sealed class IdleLockCluster : IAsyncLifetime
+{
+    /// <summary>Short enough to watch a lock leave, long enough that back-to-back calls land well within it.</summary>
+    public static readonly TimeSpan IdleDeactivation = TimeSpan.FromSeconds(1);
+
+    public TestCluster Cluster { get; private set; } = null!;
+
+    public ILockGrain Lock(string key) => Cluster.Client.GetGrain<ILockGrain>(key);
+
+    public async Task InitializeAsync()
+    {
+        var builder = new TestClusterBuilder(1);
+        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Cluster.StopAllSilosAsync();
+        await Cluster.DisposeAsync();
+    }
+
+    private sealed class SiloConfigurator : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo)
+        {
+            silo.AddBatonServices(new BatonOptions());
+            silo.Services.Configure<LockGrainOptions>(o => o.IdleDeactivation = IdleDeactivation);
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class IdleLockClusterCollection : ICollectionFixture<IdleLockCluster>
+{
+    public const string Name = "lock-idle-cluster";
+}
+
 /// <summary>Terse lock requests for grain tests; every request gets a fresh request id unless one is given.</summary>
 internal static class Requests
 {
