@@ -200,7 +200,7 @@ public sealed class LockIdleDeactivationTests(IdleLockCluster cluster)
 public sealed class LockIdleDeactivationPostgresTests(PostgresFixture postgres)
 {
     [Fact]
-    public async Task Idle_lock_leaves_memory_and_the_reminder_table_and_comes_back_with_its_fencing_tokens()
+    public async Task Idle_lock_leaves_memory_and_comes_back_with_its_fencing_tokens_and_needs_no_reminder_row()
     {
         var database = await postgres.CreateDatabaseAsync();
         var cluster = await PostgresCluster.StartAsync<ShortGrace>(database, silos: 1);
@@ -210,26 +210,39 @@ public sealed class LockIdleDeactivationPostgresTests(PostgresFixture postgres)
             var first = Requests.For("alice");
             var lease = (await lockGrain.Acquire(first)).Lease!;
             var whileHeld = await Presence.Of(cluster, lockGrain);
+            var wakeWhileHeld = await WakeAtAsync(database, lockGrain);
             await lockGrain.Release(lease.LeaseId, "alice", null);
+            var wakeWhenFree = await WakeAtAsync(database, lockGrain);
             var gone = await Presence.WaitUntilGone(cluster, lockGrain);
 
             var next = await lockGrain.Hold("bob");
             var retried = await lockGrain.Acquire(first);
             var busyAgain = await Presence.Of(cluster, lockGrain);
 
-            Assert.NotNull(whileHeld.Reminder);
+            // Postgres mode: the crash backstop is the state row's wake time (swept by WakeSweeper), never a reminder row.
+            Assert.Null(whileHeld.Reminder);
+            Assert.Equal(lease.ExpiresAt.UtcDateTime, wakeWhileHeld!.Value, TimeSpan.FromMilliseconds(1));
+            Assert.Null(wakeWhenFree);
             Assert.Equal(0, gone.Activations);
-            Assert.Null(gone.Reminder);
             Assert.Equal(lease.FencingToken + 1, next.FencingToken);
             Assert.Equal(lease.LeaseId, retried.Lease!.LeaseId);
             Assert.Equal(1, busyAgain.Activations);
-            Assert.NotNull(busyAgain.Reminder);
+            Assert.Null(busyAgain.Reminder);
         }
         finally
         {
             await cluster.StopAllSilosAsync();
             await cluster.DisposeAsync();
         }
+    }
+
+    private static async Task<DateTime?> WakeAtAsync(string database, ILockGrain lockGrain)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("SELECT wake_at FROM baton_grain_state WHERE grain_id = $1", connection);
+        command.Parameters.Add(new Npgsql.NpgsqlParameter<string> { TypedValue = lockGrain.GetGrainId().ToString() });
+        return await command.ExecuteScalarAsync() is DateTime wake ? wake : null;
     }
 
     private sealed class ShortGrace : ISiloConfigurator
