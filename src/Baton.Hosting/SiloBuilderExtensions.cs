@@ -109,6 +109,12 @@ public static class SiloBuilderExtensions
             silo.Services.AddOptions<WakeSweepOptions>();
             silo.Services.AddSingleton<IDueWakes>(sp => (IDueWakes)sp.GetRequiredKeyedService<Orleans.Storage.IGrainStorage>(GrainStorage));
             silo.Services.AddSingleton<WakeSweeper>();
+
+            // The owner index: rows each lock writes with its own state (no stream-fed owner grains in this mode).
+            silo.Services.AddSingleton(sp => new Baton.Postgres.Locks.PostgresLockOwnerIndex(
+                connectionString, sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId));
+            silo.Services.AddSingleton<Baton.Grains.Owners.ILockOwnerIndex>(sp => sp.GetRequiredService<Baton.Postgres.Locks.PostgresLockOwnerIndex>());
+            silo.Services.AddSingleton<IPostgresSideWriter>(sp => sp.GetRequiredService<Baton.Postgres.Locks.PostgresLockOwnerIndex>());
             silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<WakeSweeper>());
             silo.AddAdoNetGrainStorage(PubSubStorage, o =>
             {

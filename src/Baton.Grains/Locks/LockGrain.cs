@@ -69,6 +69,7 @@ public sealed class LockGrain(
     private string? _keyProblem;
     private IGrainTimer? _wake;
     private bool _storageWakes;
+    private bool? _ownerIndex;
 
     // The reminder as this activation registered it (null when it did not, or unregistered it): unregistering
     // with it is one delete, without reading the row first.
@@ -396,6 +397,9 @@ public sealed class LockGrain(
             state.State.Outbox.Append(EventNamespaces.Locks, e.Type, table.Key, by, EventPayload.From<LockEvent>(e), now);
         }
 
+        // Postgres mode: the owner index is this lock's rows, written by the same statement as its state.
+        _ownerIndex ??= ServiceProvider.GetService<Owners.ILockOwnerIndex>() is not null;
+        state.State.SideWrite = _ownerIndex == true ? Owners.LockOwnerRows.Of(table.Key, state.State.Lock) : null;
         try
         {
             await _events.WriteAndPublishAsync();
@@ -411,6 +415,10 @@ public sealed class LockGrain(
         {
             await ResyncAsync(ex);
             throw;
+        }
+        finally
+        {
+            state.State.SideWrite = null;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Baton.Contracts;
 using Baton.Contracts.Locks;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Orleans.Streams;
@@ -22,6 +23,8 @@ public interface ILockEventRouterGrain : IGrainWithStringKey
 [ImplicitStreamSubscription(EventNamespaces.Locks)]
 public sealed class LockEventRouterGrain(ILogger<LockEventRouterGrain> logger) : Grain, ILockEventRouterGrain
 {
+    private bool? _lockWrittenIndex;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var stream = this.GetStreamProvider(BatonStreams.Provider)
@@ -31,6 +34,12 @@ public sealed class LockEventRouterGrain(ILogger<LockEventRouterGrain> logger) :
 
     private Task RouteAsync(EventEnvelope envelope)
     {
+        if (_lockWrittenIndex ??= ServiceProvider.GetService<ILockOwnerIndex>() is not null)
+        {
+            // Postgres mode: each lock wrote its owner-index rows with its state; nothing to forward.
+            return Task.CompletedTask;
+        }
+
         var lockEvent = LockEventPayload.Read(envelope, logger);
         return lockEvent is null || string.IsNullOrEmpty(lockEvent.Owner)
             ? Task.CompletedTask

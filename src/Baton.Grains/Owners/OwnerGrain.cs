@@ -3,6 +3,7 @@ using Baton.Contracts.Locks;
 using Baton.Contracts.Owners;
 using Baton.Grains.Common;
 using Baton.Grains.Events;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Orleans.Runtime;
@@ -52,20 +53,19 @@ public sealed class OwnerIndexState
 }
 
 /// <summary>
-/// The owner index: the locks an owner holds and waits for, kept from the <c>locks</c> stream (see
-/// <see cref="LockEventRouterGrain"/>). Eventually consistent by design: it is a listing, and each lock
-/// remains the truth about itself.
+/// The owner index: the locks an owner holds and waits for. In dev mode it is kept here from the <c>locks</c> stream
+/// (see <see cref="LockEventRouterGrain"/>), eventually consistent by design: it is a listing, and each lock remains
+/// the truth about itself. When an <see cref="ILockOwnerIndex"/> is registered (Postgres mode: locks write their rows
+/// in their own state writes), <see cref="GetLocks"/> reads it instead and this grain keeps no state.
 /// </summary>
 public sealed class OwnerGrain(
     [PersistentState("owner", "baton")] IPersistentState<OwnerIndexState> state,
     ILogger<OwnerGrain> logger) : Grain, IOwnerGrain, IOwnerIndexGrain
 {
-    public Task<OwnerLocks> GetLocks() => Task.FromResult(new OwnerLocks
-    {
-        Owner = this.GetPrimaryKeyString(),
-        Held = state.State.Held.Values.OrderBy(l => l.Key, StringComparer.Ordinal).ThenBy(l => l.FencingToken).ToList(),
-        Waiting = state.State.Waiting.Values.OrderBy(w => w.Key, StringComparer.Ordinal).ThenBy(w => w.EnqueuedAt).ToList(),
-    });
+    public Task<OwnerLocks> GetLocks() =>
+        ServiceProvider.GetService<ILockOwnerIndex>() is { } index
+            ? index.ReadAsync(this.GetPrimaryKeyString())
+            : Task.FromResult(LockOwnerRows.Listing(this.GetPrimaryKeyString(), state.State.Held.Values, state.State.Waiting.Values));
 
     // Group commit. Events are applied to the state only while no write is in flight (so a write never sees
     // the state change under it); those arriving meanwhile wait here and are all covered by the next write.
