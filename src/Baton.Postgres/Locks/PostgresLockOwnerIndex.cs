@@ -10,7 +10,8 @@ namespace Baton.Postgres.Locks;
 /// <summary>
 /// The owner index of Postgres mode (table <c>baton_lock_owner_index</c>, migration 0011). A lock hands its rows
 /// (<see cref="LockOwnerRows"/>) to its state write; this side writer turns them into two statements of that write:
-/// delete the lock's entries that are gone, upsert the current ones (a heartbeat moves a lease's expiry). Both run
+/// delete the lock's entries that are gone, upsert the current ones (a heartbeat moves a lease's expiry; an entry that
+/// did not change is not rewritten, so a lock with a long queue does not rewrite it on every command). Both run
 /// only if the state write passed its version check, so the index is exactly what the committed lock states say.
 /// </summary>
 public sealed class PostgresLockOwnerIndex(string connectionString, string serviceId) : ILockOwnerIndex, IPostgresSideWriter, IAsyncDisposable
@@ -55,6 +56,7 @@ public sealed class PostgresLockOwnerIndex(string connectionString, string servi
                       AS e(entry, owner, held, payload)
                  WHERE {onlyIf}
                  ON CONFLICT (service_id, lock_key, entry) DO UPDATE SET payload = EXCLUDED.payload
+                     WHERE baton_lock_owner_index.payload IS DISTINCT FROM EXCLUDED.payload
                  """);
         }
 
