@@ -33,28 +33,38 @@ public sealed class WakeSweepOptions
 /// </summary>
 public sealed class WakeSweeper(
     IDueWakes due, IGrainFactory grains, IOptions<WakeSweepOptions> options, TimeProvider time, ILogger<WakeSweeper> logger)
-    : ILifecycleParticipant<ISiloLifecycle>
+    : PeriodicSiloWork(time, logger)
 {
+    /// <summary>The most batches one sweep fetches; what is left waits for the next sweep.</summary>
+    public const int MaxBatchesPerSweep = 16;
+
     private readonly WakeSweepOptions _options = options.Value;
-    private CancellationTokenSource? _stop;
-    private Task _loop = Task.CompletedTask;
 
-    public void Participate(ISiloLifecycle lifecycle) => lifecycle.Subscribe(nameof(WakeSweeper), ServiceLifecycleStage.Active, StartAsync, StopAsync);
+    protected override TimeSpan Interval => _options.Interval;
 
-    /// <summary>One sweep now: calls every grain that is due; returns how many were called.</summary>
+    protected override string FailureMessage => "Looking for grains to wake failed; the next sweep tries again.";
+
+    /// <summary>
+    /// One sweep now: calls the grains that are due, a batch at a time, and looks again after a full batch, up to
+    /// <see cref="MaxBatchesPerSweep"/> batches (grains whose wake keeps failing stay due and would otherwise be
+    /// fetched again and again); returns how many calls were made.
+    /// </summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken = default)
     {
+        var size = Math.Max(1, _options.BatchSize);
         var woken = 0;
-        while (true)
+        for (var batches = 0; batches < MaxBatchesPerSweep; batches++)
         {
-            var batch = await due.DueAsync(time.GetUtcNow() - _options.Grace, Math.Max(1, _options.BatchSize), cancellationToken);
+            var batch = await due.DueAsync(Time.GetUtcNow() - _options.Grace, size, cancellationToken);
             await Task.WhenAll(batch.Select(WakeAsync));
             woken += batch.Count;
-            if (batch.Count < _options.BatchSize)
+            if (batch.Count < size)
             {
-                return woken;
+                break;
             }
         }
+
+        return woken;
     }
 
     private async Task WakeAsync(GrainId grain)
@@ -70,50 +80,12 @@ public sealed class WakeSweeper(
         }
     }
 
-    private Task StartAsync(CancellationToken cancellationToken)
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        _stop = new CancellationTokenSource();
-        _loop = RunAsync(_stop.Token);
-        return Task.CompletedTask;
-    }
-
-    private async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (_stop is null)
+        var woken = await SweepAsync(cancellationToken);
+        if (woken > 0)
         {
-            return;
-        }
-
-        await _stop.CancelAsync();
-        try
-        {
-            await _loop;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        _stop.Dispose();
-        _stop = null;
-    }
-
-    private async Task RunAsync(CancellationToken cancellationToken)
-    {
-        using var timer = new PeriodicTimer(_options.Interval, time);
-        while (await timer.WaitForNextTickAsync(cancellationToken))
-        {
-            try
-            {
-                var woken = await SweepAsync(cancellationToken);
-                if (woken > 0)
-                {
-                    logger.LogInformation("Woke {Count} grain(s) whose wake time had passed.", woken);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning(ex, "Looking for grains to wake failed; the next sweep tries again.");
-            }
+            logger.LogInformation("Woke {Count} grain(s) whose wake time had passed.", woken);
         }
     }
 }

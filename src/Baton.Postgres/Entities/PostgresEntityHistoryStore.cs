@@ -208,11 +208,7 @@ public sealed class PostgresEntityHistoryStore : IEntityHistoryStore, Storage.IP
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var record = (EntityRecord)sideWrite;
-        string P(NpgsqlParameter parameter)
-        {
-            parameters.Add(parameter);
-            return "$" + parameters.Count;
-        }
+        string P(NpgsqlParameter parameter) => Storage.PositionalParameters.Add(parameters, parameter);
 
         var statements = new List<string>(2);
         if (record.ChangeId is { } changeId && record.Transitions.Count > 0)

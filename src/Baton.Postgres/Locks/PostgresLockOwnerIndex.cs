@@ -24,11 +24,7 @@ public sealed class PostgresLockOwnerIndex(string connectionString, string servi
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var rows = (LockOwnerRows)sideWrite;
-        string P(NpgsqlParameter parameter)
-        {
-            parameters.Add(parameter);
-            return "$" + parameters.Count;
-        }
+        string P(NpgsqlParameter parameter) => Storage.PositionalParameters.Add(parameters, parameter);
 
         var entries = rows.Held.Select(l => (Entry: "held:" + l.LeaseId, l.Owner, Held: true, Payload: JsonSerializer.Serialize(l)))
             .Concat(rows.Waiting.Select(w => (Entry: "wait:" + w.Wait.RequestId, w.Owner, Held: false, Payload: JsonSerializer.Serialize(w.Wait))))

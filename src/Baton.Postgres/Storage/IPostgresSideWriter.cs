@@ -22,3 +22,15 @@ public interface IPostgresSideWriter
     /// </summary>
     IReadOnlyList<string> Statements(object sideWrite, NpgsqlParameterCollection parameters, string onlyIf);
 }
+
+/// <summary>Helpers for <see cref="IPostgresSideWriter.Statements"/>.</summary>
+public static class PositionalParameters
+{
+    /// <summary>Adds <paramref name="parameter"/> to <paramref name="parameters"/> and returns how SQL refers to it (<c>$n</c>).</summary>
+    public static string Add(NpgsqlParameterCollection parameters, NpgsqlParameter parameter)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        parameters.Add(parameter);
+        return "$" + parameters.Count;
+    }
+}
