@@ -9,22 +9,18 @@ using Orleans.TestingHost;
 
 namespace Baton.Tests.Locks;
 
-/// <summary>
-/// Two dev-mode silos for the lock grain tests: real time, a 1 s expiry reminder (the minimum reminder period
-/// is lowered to allow it) and a 1 s wait refresh for the deadlock detector.
-/// </summary>
-public sealed class LockCluster : IAsyncLifetime
+/// <summary>A dev-mode test cluster of <c>silos</c> silos configured by <typeparamref name="TConfigurator"/>, for the lock fixtures below.</summary>
+public abstract class LockTestCluster<TConfigurator>(int silos) : IAsyncLifetime
+    where TConfigurator : ISiloConfigurator, new()
 {
     public TestCluster Cluster { get; private set; } = null!;
 
-    public IGrainFactory Grains => Cluster.Client;
-
-    public ILockGrain Lock(string key) => Grains.GetGrain<ILockGrain>(key);
+    public ILockGrain Lock(string key) => Cluster.Client.GetGrain<ILockGrain>(key);
 
     public async Task InitializeAsync()
     {
-        var builder = new TestClusterBuilder(2);
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
+        var builder = new TestClusterBuilder((short)silos);
+        builder.AddSiloBuilderConfigurator<TConfigurator>();
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }
@@ -34,8 +30,17 @@ public sealed class LockCluster : IAsyncLifetime
         await Cluster.StopAllSilosAsync();
         await Cluster.DisposeAsync();
     }
+}
 
-    private sealed class SiloConfigurator : ISiloConfigurator
+/// <summary>
+/// Two dev-mode silos for the lock grain tests: real time, a 1 s expiry reminder (the minimum reminder period
+/// is lowered to allow it) and a 1 s wait refresh for the deadlock detector.
+/// </summary>
+public sealed class LockCluster() : LockTestCluster<LockCluster.SiloConfigurator>(silos: 2)
+{
+    public IGrainFactory Grains => Cluster.Client;
+
+    public sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder silo)
         {
@@ -60,30 +65,12 @@ public sealed class LockClusterCollection : ICollectionFixture<LockCluster>
 /// One dev-mode silo whose locks read time from <see cref="Clock"/>, a FakeTimeProvider registered under the
 /// locks' clock key only: Orleans itself (membership, timers, messaging) keeps real time.
 /// </summary>
-public sealed class FakeClockLockCluster : IAsyncLifetime
+public sealed class FakeClockLockCluster() : LockTestCluster<FakeClockLockCluster.SiloConfigurator>(silos: 1)
 {
     /// <summary>The locks' clock; one such cluster runs per test run.</summary>
     public static FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
 
-    public TestCluster Cluster { get; private set; } = null!;
-
-    public ILockGrain Lock(string key) => Cluster.Client.GetGrain<ILockGrain>(key);
-
-    public async Task InitializeAsync()
-    {
-        var builder = new TestClusterBuilder(1);
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Cluster.StopAllSilosAsync();
-        await Cluster.DisposeAsync();
-    }
-
-    private sealed class SiloConfigurator : ISiloConfigurator
+    public sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder silo)
         {
@@ -104,30 +91,12 @@ public sealed class FakeClockLockClusterCollection : ICollectionFixture<FakeCloc
 /// with the default 1-minute expiry reminder, so that a reminder that disappears within seconds went with the idle
 /// lock and not on a reminder tick.
 /// </summary>
-public sealed class IdleLockCluster : IAsyncLifetime
+public sealed class IdleLockCluster() : LockTestCluster<IdleLockCluster.SiloConfigurator>(silos: 1)
 {
     /// <summary>Short enough to watch a lock leave, long enough that back-to-back calls land well within it.</summary>
     public static readonly TimeSpan IdleDeactivation = TimeSpan.FromSeconds(1);
 
-    public TestCluster Cluster { get; private set; } = null!;
-
-    public ILockGrain Lock(string key) => Cluster.Client.GetGrain<ILockGrain>(key);
-
-    public async Task InitializeAsync()
-    {
-        var builder = new TestClusterBuilder(1);
-        builder.AddSiloBuilderConfigurator<SiloConfigurator>();
-        Cluster = builder.Build();
-        await Cluster.DeployAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Cluster.StopAllSilosAsync();
-        await Cluster.DisposeAsync();
-    }
-
-    private sealed class SiloConfigurator : ISiloConfigurator
+    public sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder silo)
         {
