@@ -2,6 +2,7 @@ using System.Net;
 using Baton.Contracts;
 using Baton.Grains.Feed;
 using Baton.Grains.Locks;
+using Baton.Grains.Owners;
 using Baton.Postgres.Feed;
 using Baton.Postgres.Storage;
 using Baton.Postgres.Streams;
@@ -17,6 +18,7 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Dashboard;
 using Orleans.Hosting;
+using Orleans.Streams;
 
 namespace Baton.Hosting;
 
@@ -78,6 +80,9 @@ public static class SiloBuilderExtensions
                 "LockGrainOptions.IdleDeactivation must be above 0, or Timeout.InfiniteTimeSpan to leave idle locks to Orleans' activation collection.")
             .ValidateOnStart();
         silo.Services.AddBatonEntities();
+
+        // The lock routers' implicit subscription depends on the mode (StreamFedOwnerIndexPredicate).
+        silo.Services.AddSingleton<IStreamNamespacePredicateProvider, StreamFedOwnerIndexPredicateProvider>();
         silo.Services.AddBatonIntents();
         silo.Services.AddSingleton<SiloServingState>();
         silo.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => sp.GetRequiredService<SiloServingState>());

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Baton.Contracts;
 using Baton.Contracts.Locks;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
 using Orleans.Streams;
@@ -18,13 +17,12 @@ public interface ILockEventRouterGrain : IGrainWithStringKey
 /// concerns. A lock key always travels on the same shard, which is read in order, and this activation forwards
 /// one event at a time, so each owner's index sees every lock's events in order; it drops repeats itself
 /// (<see cref="OwnerGrain"/>). There are <see cref="BatonStreams.LockShards"/> routers, long-lived, however many
-/// lock keys come and go.
+/// lock keys come and go. Dev mode only: in Postgres mode the locks write the index themselves and no router is
+/// subscribed (<see cref="StreamFedOwnerIndexPredicate"/>).
 /// </summary>
-[ImplicitStreamSubscription(EventNamespaces.Locks)]
+[ImplicitStreamSubscription(typeof(StreamFedOwnerIndexPredicate))]
 public sealed class LockEventRouterGrain(ILogger<LockEventRouterGrain> logger) : Grain, ILockEventRouterGrain
 {
-    private bool? _lockWrittenIndex;
-
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var stream = this.GetStreamProvider(BatonStreams.Provider)
@@ -34,12 +32,6 @@ public sealed class LockEventRouterGrain(ILogger<LockEventRouterGrain> logger) :
 
     private Task RouteAsync(EventEnvelope envelope)
     {
-        if (_lockWrittenIndex ??= ServiceProvider.GetService<ILockOwnerIndex>() is not null)
-        {
-            // Postgres mode: each lock wrote its owner-index rows with its state; nothing to forward.
-            return Task.CompletedTask;
-        }
-
         var lockEvent = LockEventPayload.Read(envelope, logger);
         return lockEvent is null || string.IsNullOrEmpty(lockEvent.Owner)
             ? Task.CompletedTask

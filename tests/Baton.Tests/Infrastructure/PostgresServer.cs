@@ -82,7 +82,8 @@ public sealed class PostgresServer : IAsyncDisposable
                 ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"],
                 runAsServiceUser);
 
-            // Appended by us (root or not) and read by the server, so the file must stay readable.
+            // Appended by us (root or not) and read by the server, so the file must stay readable. BATON_TEST_POSTGRES_CONF adds
+            // settings for profiling, ';'-separated (e.g. shared_preload_libraries = 'pg_stat_statements').
             await File.AppendAllTextAsync(
                 Path.Combine(data, "postgresql.conf"),
                 $"""
@@ -94,6 +95,7 @@ public sealed class PostgresServer : IAsyncDisposable
                 shared_buffers = 128MB
                 timezone = 'UTC'
                 log_min_messages = warning
+                {Environment.GetEnvironmentVariable("BATON_TEST_POSTGRES_CONF")?.Replace(";", "\n")}
 
                 """);
 

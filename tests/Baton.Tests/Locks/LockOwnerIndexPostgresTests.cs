@@ -13,7 +13,7 @@ namespace Baton.Tests.Locks;
 /// <summary>
 /// Postgres mode: the owner index is rows each lock writes with its own state, so it is exact as soon as a command
 /// returns, follows heartbeats, and stays exact through a silo's death (the expiry that the wake sweeper drives on
-/// another silo removes the lease from the index in the same write).
+/// another silo removes the lease from the index in the same write). No stream router is subscribed to lock events.
 /// </summary>
 [Collection("postgres")]
 public sealed class LockOwnerIndexPostgresTests(PostgresFixture postgres)
@@ -59,6 +59,10 @@ public sealed class LockOwnerIndexPostgresTests(PostgresFixture postgres)
             var after = await Poll.Until(() => alice.GetLocks(), l => l.Held.All(h => h.Key != k2), TimeSpan.FromSeconds(30));
             Assert.DoesNotContain(after.Held, l => l.Key == k2);
             Assert.Equal(2, after.Held.Count);
+
+            // Seconds of lock events later, no stream router was ever given one: nothing in this mode reads them for the index.
+            var statistics = await cluster.Client.GetGrain<IManagementGrain>(0).GetSimpleGrainStatistics();
+            Assert.DoesNotContain(statistics, s => s.GrainType.Contains("LockEventRouter", StringComparison.Ordinal) && s.ActivationCount > 0);
         }
         finally
         {
