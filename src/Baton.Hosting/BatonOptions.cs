@@ -43,6 +43,9 @@ public sealed class BatonOptions
     /// <summary>Postgres mode's stream queues: count, lease, attempts, polling (<c>Baton:Streams:*</c>; the connection string is <c>Baton:Postgres</c>).</summary>
     public Baton.Postgres.Streams.PostgresStreamOptions Streams { get; set; } = new();
 
+    /// <summary>Locks: how deadlocks are broken and how long idle locks stay in memory (<c>Baton:Locks:*</c>).</summary>
+    public LockSettings Locks { get; set; } = new();
+
     public bool IsPostgres => !string.IsNullOrWhiteSpace(Postgres);
 
     public string Mode => IsPostgres ? "postgres" : "dev";
@@ -66,4 +69,17 @@ public static class BatonRoles
     public const string Admin = "admin";
 
     public static readonly IReadOnlySet<string> All = new HashSet<string>(StringComparer.Ordinal) { Agent, Reviewer, Admin };
+}
+
+/// <summary>The lock settings an operator may change (<c>Baton:Locks:*</c>); the silo applies them to <see cref="Baton.Grains.Locks.LockGrainOptions"/>.</summary>
+public sealed class LockSettings
+{
+    /// <summary>Which wait of a deadlock cycle is ended: <c>YoungestWait</c> (default) or <c>LowestPriority</c>.</summary>
+    public Baton.Grains.Locks.DeadlockVictimPolicy DeadlockVictim { get; set; } = Baton.Grains.Locks.DeadlockVictimPolicy.YoungestWait;
+
+    /// <summary>How long a lock with no holders and no waiters stays in memory after its last command; <c>-00:00:00.001</c> (infinite) leaves it to Orleans' collection.</summary>
+    public TimeSpan IdleDeactivation { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many broken deadlocks <c>GET /api/v1/locks/deadlocks</c> lists.</summary>
+    public int RecentDeadlocks { get; set; } = 50;
 }

@@ -58,6 +58,21 @@ public sealed class BatonOptionsValidator : IValidateOptions<BatonOptions>
             failures.Add($"Baton:EventLog:MemoryCapacity must be at least 1 (was {options.EventLog.MemoryCapacity}).");
         }
 
+        if (options.Locks.IdleDeactivation <= TimeSpan.Zero && options.Locks.IdleDeactivation != Timeout.InfiniteTimeSpan)
+        {
+            failures.Add($"Baton:Locks:IdleDeactivation must be positive, or -00:00:00.001 to keep idle locks until Orleans collects them (was {options.Locks.IdleDeactivation}).");
+        }
+
+        if (options.Locks.RecentDeadlocks is < 1 or > 10_000)
+        {
+            failures.Add($"Baton:Locks:RecentDeadlocks must be between 1 and 10000 (was {options.Locks.RecentDeadlocks}).");
+        }
+
+        if (!Enum.IsDefined(options.Locks.DeadlockVictim))
+        {
+            failures.Add($"Baton:Locks:DeadlockVictim must be YoungestWait or LowestPriority (was {options.Locks.DeadlockVictim}).");
+        }
+
         if (options.SiloPort == options.GatewayPort)
         {
             failures.Add($"Baton:SiloPort and Baton:GatewayPort must differ (both are {options.SiloPort}).");

@@ -75,6 +75,13 @@ public static class SiloBuilderExtensions
         // Locks read time through their own key (tests may move it alone); it is the silo's clock.
         silo.Services.TryAddKeyedSingleton<TimeProvider>(LockServiceKeys.Clock, (sp, _) => sp.GetRequiredService<TimeProvider>());
         silo.Services.AddOptions<LockGrainOptions>()
+            .Configure(o =>
+            {
+                // Registered first: a host's own Configure<LockGrainOptions> (tests) still has the last word.
+                o.VictimPolicy = options.Locks.DeadlockVictim;
+                o.IdleDeactivation = options.Locks.IdleDeactivation;
+                o.RecentDeadlocks = options.Locks.RecentDeadlocks;
+            })
             .Validate(
                 o => o.IdleDeactivation > TimeSpan.Zero || o.IdleDeactivation == Timeout.InfiniteTimeSpan,
                 "LockGrainOptions.IdleDeactivation must be above 0, or Timeout.InfiniteTimeSpan to leave idle locks to Orleans' activation collection.")

@@ -1,5 +1,11 @@
+using Baton.Grains.Locks;
 using Baton.Hosting;
 using Baton.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Orleans.Hosting;
 
 namespace Baton.Tests.Foundation;
 
@@ -77,6 +83,37 @@ public sealed class StartupValidationTests
             f => f.StartsWith("Baton:SiloPort and Baton:GatewayPort must differ"));
         Assert.Contains(BatonOptionsValidator.Check(new BatonOptions { Gateways = ["localhost"] }),
             f => f.StartsWith("Baton:Gateways:0:"));
+    }
+
+    [Fact]
+    public void Lock_settings_bind_from_configuration_reach_the_lock_options_and_bad_values_are_refused()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Baton:Locks:DeadlockVictim"] = "LowestPriority",
+            ["Baton:Locks:IdleDeactivation"] = "00:00:30",
+            ["Baton:Locks:RecentDeadlocks"] = "7",
+        }).Build();
+        var options = BatonOptionsValidator.BindAndValidate(configuration);
+
+        using var host = Host.CreateDefaultBuilder()
+            .UseOrleans(silo => silo.UseLocalhostClustering(FreePort.Next(), FreePort.Next()).AddBatonServices(options))
+            .Build();
+        var locks = host.Services.GetRequiredService<IOptions<LockGrainOptions>>().Value;
+        Assert.Equal(DeadlockVictimPolicy.LowestPriority, locks.VictimPolicy);
+        Assert.Equal(TimeSpan.FromSeconds(30), locks.IdleDeactivation);
+        Assert.Equal(7, locks.RecentDeadlocks);
+
+        Assert.Empty(BatonOptionsValidator.Check(new BatonOptions { Locks = { IdleDeactivation = Timeout.InfiniteTimeSpan } }));
+        Assert.Contains(BatonOptionsValidator.Check(new BatonOptions { Locks = { IdleDeactivation = TimeSpan.Zero } }),
+            f => f.StartsWith("Baton:Locks:IdleDeactivation must be positive"));
+        Assert.Contains(BatonOptionsValidator.Check(new BatonOptions { Locks = { RecentDeadlocks = 0 } }),
+            f => f.StartsWith("Baton:Locks:RecentDeadlocks must be between 1 and 10000"));
+        Assert.Contains(BatonOptionsValidator.Check(new BatonOptions { Locks = { DeadlockVictim = (DeadlockVictimPolicy)7 } }),
+            f => f.StartsWith("Baton:Locks:DeadlockVictim must be YoungestWait or LowestPriority"));
+        var unknown = Assert.Throws<BatonStartupException>(() => BatonOptionsValidator.BindAndValidate(
+            new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Baton:Locks:DeadlockVictim"] = "Oldest" }).Build()));
+        Assert.Contains("Oldest", unknown.Message);
     }
 
     private static async Task<(int Code, string LastLine, string All)> RunAsync(Dictionary<string, string> environment)
