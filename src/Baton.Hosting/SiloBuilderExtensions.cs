@@ -156,6 +156,7 @@ public static class SiloBuilderExtensions
             silo.AddMemoryStreams(BatonStreams.Provider);
             silo.AddMemoryGrainStorage(GrainStorage);
             silo.AddMemoryGrainStorage(PubSubStorage);
+            silo.Services.AddSingleton<Baton.Grains.Events.SiloMemoryGrainStorage>();
             silo.UseInMemoryReminderService();
         }
 

@@ -168,11 +168,25 @@ public sealed class EventOutboxPublisher<TState> where TState : IEventOutboxStat
 
     private async Task OnDeactivateAsync(CancellationToken cancellationToken)
     {
-        if (_removalUnsaved && !_abandoned)
+        if (!_removalUnsaved || _abandoned)
         {
-            await PersistRemovalAsync();
+            return;
         }
+
+        if (StorageStopsWithSilo())
+        {
+            // Dev mode at shutdown: the in-memory store's own grains are already gone and its contents go with the silo,
+            // so the write could only fail (with a page of placement errors).
+            _logger.LogDebug("{Grain}: the silo is stopping and its grain storage is in memory; the removal of published events is not written.", _grain.GrainId);
+            return;
+        }
+
+        await PersistRemovalAsync();
     }
+
+    private bool StorageStopsWithSilo() =>
+        _grain.ActivationServices.GetService<SiloMemoryGrainStorage>() is not null
+        && _grain.ActivationServices.GetService<ISiloStatusOracle>()?.CurrentStatus.IsTerminating() == true;
 
     private async Task PublishAsync(bool persistRemoval)
     {
@@ -356,3 +370,9 @@ public sealed class EventOutboxPublisher<TState> where TState : IEventOutboxStat
         }
     }
 }
+
+/// <summary>
+/// Registered when Baton's grain storage lives in the silo's own memory (dev mode): its contents go away with the silo,
+/// so nothing is written to it while the silo stops.
+/// </summary>
+public sealed class SiloMemoryGrainStorage;
