@@ -74,12 +74,14 @@ public static class BatonRoles
 /// <summary>The lock settings an operator may change (<c>Baton:Locks:*</c>); the silo applies them to <see cref="Baton.Grains.Locks.LockGrainOptions"/>.</summary>
 public sealed class LockSettings
 {
+    private static readonly Baton.Grains.Locks.LockGrainOptions Defaults = new();
+
     /// <summary>Which wait of a deadlock cycle is ended: <c>YoungestWait</c> (default) or <c>LowestPriority</c>.</summary>
-    public Baton.Grains.Locks.DeadlockVictimPolicy DeadlockVictim { get; set; } = Baton.Grains.Locks.DeadlockVictimPolicy.YoungestWait;
+    public Baton.Grains.Locks.DeadlockVictimPolicy DeadlockVictim { get; set; } = Defaults.VictimPolicy;
 
     /// <summary>How long a lock with no holders and no waiters stays in memory after its last command; <c>-00:00:00.001</c> (infinite) leaves it to Orleans' collection.</summary>
-    public TimeSpan IdleDeactivation { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan IdleDeactivation { get; set; } = Defaults.IdleDeactivation;
 
     /// <summary>How many broken deadlocks <c>GET /api/v1/locks/deadlocks</c> lists.</summary>
-    public int RecentDeadlocks { get; set; } = 50;
+    public int RecentDeadlocks { get; set; } = Defaults.RecentDeadlocks;
 }
