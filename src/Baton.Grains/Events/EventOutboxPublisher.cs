@@ -109,14 +109,39 @@ public sealed class EventOutboxPublisher<TState> where TState : IEventOutboxStat
             throw;
         }
 
-        _removalUnsaved = false;
-        if (!Outbox.HasPending)
+        await PublishWrittenAsync();
+    }
+
+    /// <summary>
+    /// <see cref="WriteAndPublishAsync"/> for a state the storage did not read (<see cref="StateReads.Unread"/>): the
+    /// write succeeds only when nothing is stored. False when a stored state was found instead: nothing was written
+    /// or published, this activation stays usable, and the grain must read the state and decide again.
+    /// </summary>
+    public async Task<bool> TryWriteFirstAndPublishAsync()
+    {
+        ThrowIfAbandoned();
+        try
         {
-            return;
+            await _state.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            return false;
         }
 
-        await AtCrashPointAsync(f => f.AfterStateWrite(_grain.GrainId, [.. Outbox.Pending.Select(e => e.Envelope)]));
-        await PublishAsync(persistRemoval: false);
+        await PublishWrittenAsync();
+        return true;
+    }
+
+    /// <summary>After a successful write: the outbox as written is the stored one; publish what it still holds.</summary>
+    private async Task PublishWrittenAsync()
+    {
+        _removalUnsaved = false;
+        if (Outbox.HasPending)
+        {
+            await AtCrashPointAsync(f => f.AfterStateWrite(_grain.GrainId, [.. Outbox.Pending.Select(e => e.Envelope)]));
+            await PublishAsync(persistRemoval: false);
+        }
     }
 
     /// <summary>Publishes what is left in the outbox and persists the removal. True when nothing is left.</summary>

@@ -115,7 +115,9 @@ public sealed class LockGrain(
         }
         else
         {
-            // Also when no command follows (woken for the outbox's reminder); a command that does restarts it.
+            // Also when no command follows (woken for the outbox's reminder); a command that does restarts it. An
+            // unread lock (Postgres mode) looks idle here; its first command reads it, and the wake sweeper's Wake
+            // is such a command, so a lock whose silo died still catches up.
             PlanIdleDeactivation();
         }
     }
@@ -166,7 +168,7 @@ public sealed class LockGrain(
                 }
 
                 return (result, !known);
-            }, request.Owner);
+            }, request.Owner, mayGuess: true);
         }
         catch
         {
@@ -329,53 +331,83 @@ public sealed class LockGrain(
     /// then (still inside the turn) wake waiters, re-arm the timer and the reminder, and report waits. Typed
     /// refusals (not the holder, unknown lease, bad input) are thrown after what advancing time changed was saved.
     /// </summary>
-    private async Task<T> RunAsync<T>(Func<LockTable, DateTimeOffset, (T Result, bool Changed)> decide, string? actor)
+    /// <param name="mayGuess">
+    /// The command may decide on an unread lock (Postgres mode, see <see cref="IReadOnDemand"/>) as if nothing were
+    /// stored for it: an Acquire on a fresh key is then granted with one write and no read. The guess stands only if
+    /// that write finds no stored row; otherwise (or when the guess changed nothing to write) the lock is read and
+    /// the command decided again. Every other command reads an unread lock first.
+    /// </param>
+    private async Task<T> RunAsync<T>(Func<LockTable, DateTimeOffset, (T Result, bool Changed)> decide, string? actor, bool mayGuess = false)
     {
         ThrowIfUnusable();
         _callsInFlight++;
         await _turn.WaitAsync(); // without a token or timeout it does not throw, so the finally below always runs
         try
         {
-            ThrowIfUnusable();
-            var table = _table!;
-            var now = time.GetUtcNow();
-            T result = default!;
-            var changed = false;
-            ExceptionDispatchInfo? refusal = null;
-            try
+            while (true)
             {
-                (result, changed) = decide(table, now);
-            }
-            catch (Exception ex) when (ex is LeaseNotFoundException or NotLockHolderException or LockRequestException)
-            {
-                refusal = ExceptionDispatchInfo.Capture(ex);
-            }
-            catch (Exception ex)
-            {
-                // A fault inside a decision may leave the table half-changed: go back to what is stored.
-                await ResyncAsync(ex);
-                throw;
-            }
+                ThrowIfUnusable();
+                var guessing = Unread && mayGuess;
+                if (Unread && !guessing)
+                {
+                    await ReadStoredAsync();
+                }
 
-            var events = table.TakeEvents();
-            if (changed || events.Count > 0)
-            {
-                // A lock that just became busy needs its crash backstop before the reply: register it beside the
-                // write instead of after it, so the grant waits for one storage round trip, not two.
-                var reminder = IsBusy && _reminder is null ? RegisterReminderAsync() : Task.CompletedTask;
+                var table = _table!;
+                var now = time.GetUtcNow();
+                T result = default!;
+                var changed = false;
+                ExceptionDispatchInfo? refusal = null;
                 try
                 {
-                    await PersistAsync(table, events, actor, now);
+                    (result, changed) = decide(table, now);
                 }
-                finally
+                catch (Exception ex) when (ex is LeaseNotFoundException or NotLockHolderException or LockRequestException)
                 {
-                    await reminder;
+                    refusal = ExceptionDispatchInfo.Capture(ex);
                 }
-            }
+                catch (Exception ex)
+                {
+                    // A fault inside a decision may leave the table half-changed: go back to what is stored.
+                    await ResyncAsync(ex);
+                    throw;
+                }
 
-            await EndOfTurnAsync(now);
-            refusal?.Throw();
-            return result;
+                var events = table.TakeEvents();
+                if (guessing && (refusal is not null || !(changed || events.Count > 0)))
+                {
+                    // Nothing to write would confirm the guess: answer from what is stored instead.
+                    await ReadStoredAsync();
+                    continue;
+                }
+
+                if (changed || events.Count > 0)
+                {
+                    // A lock that just became busy needs its crash backstop before the reply: register it beside the
+                    // write instead of after it, so the grant waits for one storage round trip, not two.
+                    var reminder = IsBusy && _reminder is null ? RegisterReminderAsync() : Task.CompletedTask;
+                    bool written;
+                    try
+                    {
+                        written = await PersistAsync(table, events, actor, now, guessing);
+                    }
+                    finally
+                    {
+                        await reminder;
+                    }
+
+                    if (!written)
+                    {
+                        // The guess was wrong: a state is stored for this lock. Nothing of the guess was written or told.
+                        await ReadStoredAsync();
+                        continue;
+                    }
+                }
+
+                await EndOfTurnAsync(now);
+                refusal?.Throw();
+                return result;
+            }
         }
         finally
         {
@@ -384,7 +416,11 @@ public sealed class LockGrain(
         }
     }
 
-    private async Task PersistAsync(LockTable table, IReadOnlyList<LockEvent> events, string? actor, DateTimeOffset now)
+    /// <summary>True while the storage has not read this lock (Postgres mode, see <see cref="IReadOnDemand"/>).</summary>
+    private bool Unread => state.Etag == StateReads.Unread;
+
+    /// <summary>Writes the state with its events and owner-index rows; false only when <paramref name="firstWrite"/> found a stored state.</summary>
+    private async Task<bool> PersistAsync(LockTable table, IReadOnlyList<LockEvent> events, string? actor, DateTimeOffset now, bool firstWrite)
     {
         foreach (var e in events)
         {
@@ -402,7 +438,13 @@ public sealed class LockGrain(
         state.State.SideWrite = _ownerIndex == true ? Owners.LockOwnerRows.Of(table.Key, state.State.Lock) : null;
         try
         {
+            if (firstWrite)
+            {
+                return await _events.TryWriteFirstAndPublishAsync();
+            }
+
             await _events.WriteAndPublishAsync();
+            return true;
         }
         catch (StateConflictException)
         {
@@ -424,25 +466,44 @@ public sealed class LockGrain(
 
     /// <summary>
     /// After a failed write the memory is ahead of (or beside) storage: never answer from it. Re-read what is
-    /// stored (which includes the write if it landed after all); when even that fails, drop the activation.
+    /// stored (which includes the write if it landed after all); when even that fails, the activation is dropped.
     /// </summary>
     private async Task ResyncAsync(Exception cause)
     {
         logger.LogWarning(cause, "Lock {Key}: a command failed; re-reading its stored state.", this.GetPrimaryKeyString());
         try
         {
+            await ReadStoredAsync();
+        }
+        catch
+        {
+            return; // logged, and the activation is being dropped
+        }
+
+        _reportedWaits = null;
+        SettleWaiters(time.GetUtcNow());
+        _wake?.Change(RetryAfterFailure, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// Reads what is stored (also when the storage skipped the read at activation) and decides from it from now on;
+    /// when the read fails, the activation is dropped, since its memory may hold what was never stored.
+    /// </summary>
+    private async Task ReadStoredAsync()
+    {
+        try
+        {
+            state.State.ReadRequested = true;
             await state.ReadStateAsync();
             _table = new LockTable(this.GetPrimaryKeyString(), state.State.Lock, _options.Table);
-            _reportedWaits = null;
-            SettleWaiters(time.GetUtcNow());
-            _wake?.Change(RetryAfterFailure, Timeout.InfiniteTimeSpan);
         }
         catch (Exception ex)
         {
-            logger.LogError(ex, "Lock {Key}: its stored state could not be re-read; deactivating.", this.GetPrimaryKeyString());
+            logger.LogError(ex, "Lock {Key}: its stored state could not be read; deactivating.", this.GetPrimaryKeyString());
             _stale = true;
-            FailAllWaiters("the lock's state could not be re-read");
+            FailAllWaiters("the lock's state could not be read");
             this.DeactivateOnIdle();
+            throw;
         }
     }
 

@@ -5,8 +5,13 @@ namespace Baton.Grains.Locks;
 
 /// <summary>What <see cref="LockGrain"/> persists: the lock and the events its changes caused, written together.</summary>
 [GenerateSerializer, Alias("baton.locks.grain_state")]
-public sealed class LockGrainState : IEventOutboxState, IHasWakeTime, ICarriesSideWrite
+public sealed class LockGrainState : IEventOutboxState, IHasWakeTime, ICarriesSideWrite, IReadOnDemand
 {
+    /// <summary>Set right before an explicit read (see <see cref="IReadOnDemand"/>); never stored.</summary>
+    [field: NonSerialized]
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool ReadRequested { get; set; }
+
     /// <summary>The lock's owner-index rows for the next write (Postgres mode), set by the grain around it; never stored in the state.</summary>
     [field: NonSerialized]
     [System.Text.Json.Serialization.JsonIgnore]

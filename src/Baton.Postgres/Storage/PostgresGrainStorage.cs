@@ -31,6 +31,10 @@ namespace Baton.Postgres.Storage;
 /// <para>Wake times. A state that names when its grain must be woken (<see cref="IHasWakeTime"/>, e.g. a lock's next
 /// expiry) has that time written to the row's <c>wake_at</c> by the same statement (migration 0010);
 /// <see cref="DueAsync"/> lists the grains whose time has passed, for <c>PostgresWakeSweeper</c>.</para>
+/// <para>Reads on demand. A state that is <see cref="IReadOnDemand"/> (a lock) is not read at activation unless this
+/// storage saw its row lately (<see cref="KnownRows"/>): it gets the ETag <see cref="StateReads.Unread"/>, and its
+/// first write is an insert that fails with a conflict when a row exists after all. A lock on a fresh key is granted
+/// with one statement instead of two.</para>
 /// <para>A batch that fails as a whole (a broken connection, a statement error) is retried one write per
 /// transaction (<see cref="GroupCommit{TItem, TResult}"/>), so one bad write cannot fail the writes it shared a batch with.</para>
 /// </remarks>
@@ -39,6 +43,9 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
     /// <summary>The most writes one transaction carries; more wait for the next one.</summary>
     public const int MaxGroup = 256;
 
+    /// <summary>How many rows of <see cref="IReadOnDemand"/> states this storage remembers having seen (see <see cref="KnownRows"/>).</summary>
+    public const int KnownRowsCapacity = 65_536;
+
     private readonly string _serviceId;
     private readonly NpgsqlDataSource _dataSource;
     private readonly Serializer _serializer;
@@ -46,6 +53,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
     private readonly TimeProvider _time;
     private readonly GroupCommit<PendingWrite, long?> _writes;
     private readonly IReadOnlyList<IPostgresSideWriter> _sideWriters;
+    private readonly KnownRows _known = new(KnownRowsCapacity);
 
     public PostgresGrainStorage(
         string connectionString,
@@ -71,6 +79,15 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        var onDemand = grainState.State is IReadOnDemand { ReadRequested: var requested } ? (Requested: requested, Known: KnownKey(stateName, grainId)) : default;
+        if (onDemand.Known is not null && !onDemand.Requested && !_known.Contains(onDemand.Known))
+        {
+            // Not asked for, and no row of it seen lately: the grain may act on the default state and write it first.
+            grainState.ETag = StateReads.Unread;
+            grainState.RecordExists = false;
+            return;
+        }
+
         await using var command = _dataSource.CreateCommand(
             "SELECT version, payload FROM baton_grain_state WHERE service_id = $1 AND grain_id = $2 AND state_name = $3");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
@@ -79,6 +96,8 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
         await using var reader = await command.ExecuteReaderAsync();
         if (!await reader.ReadAsync())
         {
+            // Nothing is stored: whatever the state held before this read (a re-read after a failed write) is gone too.
+            grainState.State = Activator.CreateInstance<T>();
             grainState.ETag = null;
             grainState.RecordExists = false;
             return;
@@ -98,6 +117,10 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
 
         grainState.ETag = Etag(version);
         grainState.RecordExists = true;
+        if (onDemand.Known is not null)
+        {
+            _known.Add(onDemand.Known);
+        }
     }
 
     public async Task<IReadOnlyList<GrainId>> DueAsync(DateTimeOffset dueBy, int limit, CancellationToken cancellationToken = default)
@@ -160,6 +183,11 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
 
         grainState.ETag = Etag(version.Value);
         grainState.RecordExists = true;
+        if (grainState.State is IReadOnDemand)
+        {
+            _known.Add(KnownKey(stateName, grainId));
+        }
+
         if (events.Count > 0)
         {
             // Committed with the state, so published: nothing is left for the outbox to do with them.
@@ -169,6 +197,11 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
 
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
+        if (grainState.ETag == StateReads.Unread)
+        {
+            throw new InvalidOperationException($"The state '{stateName}' of {grainId} was not read; read it before clearing it.");
+        }
+
         var expected = ParseEtag(grainState.ETag, stateName, grainId);
         if (expected is not null)
         {
@@ -213,8 +246,11 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
 
     private static string Etag(long version) => version.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    private static string KnownKey(string stateName, GrainId grainId) => $"{stateName}/{grainId}";
+
+    // A state that was not read is written as a first write: it succeeds only if no row is stored (see IReadOnDemand).
     private static long? ParseEtag(string? etag, string stateName, GrainId grainId) =>
-        etag is null ? null
+        etag is null or StateReads.Unread ? null
         : long.TryParse(etag, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) ? version
         : throw new InconsistentStateException($"The state '{stateName}' of {grainId} carries etag '{etag}', which this storage did not issue.", storedEtag: null, currentEtag: etag);
 
