@@ -156,6 +156,13 @@ public sealed class BenchCluster : IAsyncDisposable
             info.Environment[key] = value;
         }
 
+        // For experiments: BATON_BENCH_SILO_ENV="NAME=value;NAME=value" reaches the silo processes only, not this client.
+        foreach (var pair in (Environment.GetEnvironmentVariable("BATON_BENCH_SILO_ENV") ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var at = pair.IndexOf('=');
+            info.Environment[pair[..at]] = pair[(at + 1)..];
+        }
+
         var process = Process.Start(info)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, e) =>
