@@ -87,7 +87,7 @@ public sealed class FakeClockLockClusterCollection : ICollectionFixture<FakeCloc
 }
 
 /// <summary>
-/// One dev-mode silo whose idle locks deactivate after <see cref="IdleDeactivation"/> instead of the default 10 s,
+/// One dev-mode silo whose idle locks deactivate after <see cref="IdleDeactivation"/> instead of the default 2 s,
 /// with the default 1-minute expiry reminder, so that a reminder that disappears within seconds went with the idle
 /// lock and not on a reminder tick.
 /// </summary>
