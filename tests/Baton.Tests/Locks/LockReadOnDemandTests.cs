@@ -88,6 +88,27 @@ public sealed class LockReadOnDemandTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Clearing_a_state_that_was_not_read_is_refused_and_deletes_nothing()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await PostgresSchema.MigrateAsync(database, NullLogger.Instance);
+        var grain = GrainId.Create("lock", Requests.Key("on-demand"));
+        await using var writer = Storage(database);
+        await using var other = Storage(database);
+        var stored = new GrainState<LockGrainState>(new LockGrainState());
+        await writer.ReadStateAsync("lock", grain, stored);
+        Hold(stored.State!, "alice", token: 1);
+        await writer.WriteStateAsync("lock", grain, stored);
+
+        var unread = new GrainState<LockGrainState>(new LockGrainState());
+        await other.ReadStateAsync("lock", grain, unread);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => other.ClearStateAsync("lock", grain, unread));
+
+        Assert.Contains("was not read", error.Message);
+        Assert.Equal(1L, await ScalarAsync(database, "SELECT count(*) FROM baton_grain_state"));
+    }
+
+    [Fact]
     public async Task Lock_stored_by_an_earlier_cluster_is_read_when_a_guess_finds_its_row_and_its_tokens_go_on()
     {
         var database = await postgres.CreateDatabaseAsync();
