@@ -5,14 +5,10 @@ using Baton.Grains.Locks;
 using Baton.Postgres;
 using Baton.Postgres.Storage;
 using Baton.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Orleans.Configuration;
 using Orleans.Runtime;
-using Orleans.Serialization;
 using Orleans.Storage;
-using Orleans.Streams;
 
 namespace Baton.Tests.Locks;
 
@@ -173,15 +169,7 @@ public sealed class LockReadOnDemandTests(PostgresFixture postgres)
         table.TakeEvents();
     }
 
-    private static PostgresGrainStorage Storage(string database)
-    {
-        var serializer = new ServiceCollection()
-            .AddSerializer(builder => builder.AddAssembly(typeof(LockGrainState).Assembly).AddAssembly(typeof(AcquireRequest).Assembly))
-            .BuildServiceProvider()
-            .GetRequiredService<Serializer>();
-        var queues = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = 8 }, BatonStreams.Provider);
-        return new PostgresGrainStorage(database, "svc", serializer, queues, TimeProvider.System, NullLogger<PostgresGrainStorage>.Instance);
-    }
+    private static PostgresGrainStorage Storage(string database) => TestGrainStorage.Create(database);
 
     private static async Task<long> ScalarAsync(string database, string sql)
     {

@@ -1,5 +1,4 @@
 using Baton.Contracts;
-using Baton.Contracts.Locks;
 using Baton.Grains.Locks;
 using Baton.Grains.Owners;
 using Baton.Postgres;
@@ -7,14 +6,10 @@ using Baton.Postgres.Locks;
 using Baton.Postgres.Storage;
 using Baton.Tests.Infrastructure;
 using Baton.Tests.Locks;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Orleans.Configuration;
 using Orleans.Runtime;
-using Orleans.Serialization;
 using Orleans.Storage;
-using Orleans.Streams;
 
 namespace Baton.Tests.Postgres;
 
@@ -186,15 +181,7 @@ public sealed class GroupWriteTests(PostgresFixture postgres)
         state.State.SideWrite = LockOwnerRows.Of(table.Key, state.State.Lock);
     }
 
-    private static PostgresGrainStorage Storage(string database, PostgresLockOwnerIndex index)
-    {
-        var serializer = new ServiceCollection()
-            .AddSerializer(builder => builder.AddAssembly(typeof(LockGrainState).Assembly).AddAssembly(typeof(AcquireRequest).Assembly))
-            .BuildServiceProvider()
-            .GetRequiredService<Serializer>();
-        var queues = new HashRingBasedStreamQueueMapper(new HashRingStreamQueueMapperOptions { TotalQueueCount = 8 }, BatonStreams.Provider);
-        return new PostgresGrainStorage(database, "svc", serializer, queues, TimeProvider.System, NullLogger<PostgresGrainStorage>.Instance, [index]);
-    }
+    private static PostgresGrainStorage Storage(string database, PostgresLockOwnerIndex index) => TestGrainStorage.Create(database, index);
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, string value)
     {
