@@ -73,6 +73,11 @@ public sealed class BatonOptionsValidator : IValidateOptions<BatonOptions>
             failures.Add($"Baton:Locks:DeadlockVictim must be YoungestWait or LowestPriority (was {options.Locks.DeadlockVictim}).");
         }
 
+        if (options.Dashboard.SampleInterval < TimeSpan.FromSeconds(1) || options.Dashboard.SampleInterval > TimeSpan.FromHours(1))
+        {
+            failures.Add($"Baton:Dashboard:SampleInterval must be between 00:00:01 and 01:00:00 (was {options.Dashboard.SampleInterval}).");
+        }
+
         if (options.SiloPort == options.GatewayPort)
         {
             failures.Add($"Baton:SiloPort and Baton:GatewayPort must differ (both are {options.SiloPort}).");

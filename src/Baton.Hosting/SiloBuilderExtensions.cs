@@ -161,7 +161,7 @@ public static class SiloBuilderExtensions
         }
 
         silo.AddEventLog(options);
-        silo.AddDashboard();
+        silo.AddDashboard(o => o.CounterUpdateIntervalMs = (int)options.Dashboard.SampleInterval.TotalMilliseconds);
         return silo;
     }
 

@@ -116,6 +116,30 @@ public sealed class StartupValidationTests
         Assert.Contains("Oldest", unknown.Message);
     }
 
+    [Fact]
+    public void Dashboard_sample_interval_binds_from_configuration_reaches_the_dashboard_and_bad_values_are_refused()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Baton:Dashboard:SampleInterval"] = "00:00:12",
+        }).Build();
+        var options = BatonOptionsValidator.BindAndValidate(configuration);
+
+        using var host = Host.CreateDefaultBuilder()
+            .UseOrleans(silo => silo.UseLocalhostClustering(FreePort.Next(), FreePort.Next()).AddBatonServices(options))
+            .Build();
+        using var defaults = Host.CreateDefaultBuilder()
+            .UseOrleans(silo => silo.UseLocalhostClustering(FreePort.Next(), FreePort.Next()).AddBatonServices(new BatonOptions()))
+            .Build();
+
+        Assert.Equal(12_000, host.Services.GetRequiredService<IOptions<Orleans.Dashboard.DashboardOptions>>().Value.CounterUpdateIntervalMs);
+        Assert.Equal(5_000, defaults.Services.GetRequiredService<IOptions<Orleans.Dashboard.DashboardOptions>>().Value.CounterUpdateIntervalMs);
+        Assert.Contains(BatonOptionsValidator.Check(new BatonOptions { Dashboard = { SampleInterval = TimeSpan.FromMilliseconds(500) } }),
+            f => f.StartsWith("Baton:Dashboard:SampleInterval must be between 00:00:01 and 01:00:00"));
+        Assert.Contains(BatonOptionsValidator.Check(new BatonOptions { Dashboard = { SampleInterval = TimeSpan.FromHours(2) } }),
+            f => f.StartsWith("Baton:Dashboard:SampleInterval must be between 00:00:01 and 01:00:00"));
+    }
+
     private static async Task<(int Code, string LastLine, string All)> RunAsync(Dictionary<string, string> environment)
     {
         environment["Baton__SiloPort"] = environment.GetValueOrDefault("Baton__SiloPort") ?? FreePort.Next().ToString();
