@@ -30,6 +30,9 @@ public sealed class BenchCluster : IAsyncDisposable
 
     public BatonClient Client { get; }
 
+    /// <summary>The process ids of the silos.</summary>
+    public IEnumerable<int> SiloProcessIds() => _silos.Select(s => s.Id);
+
     /// <summary>CPU time the silo processes have used so far, for CPU-per-operation figures.</summary>
     public TimeSpan SiloCpuTime()
     {
