@@ -204,7 +204,7 @@ public sealed class PostgresEntityHistoryStore : IEntityHistoryStore, Storage.IP
     /// each only if the state write passed its version check. A write that lost leaves no rows, so nothing needs tidying
     /// after it (the tidying in <see cref="AddCommands"/> is for records appended before their state).
     /// </summary>
-    public IReadOnlyList<string> Statements(object sideWrite, NpgsqlParameterCollection parameters, string onlyIf)
+    public IReadOnlyList<string> Statements(object sideWrite, NpgsqlParameterCollection parameters, string onlyIf, bool firstWrite)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var record = (EntityRecord)sideWrite;

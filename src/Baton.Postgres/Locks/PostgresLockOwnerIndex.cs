@@ -13,6 +13,7 @@ namespace Baton.Postgres.Locks;
 /// delete the lock's entries that are gone, upsert the current ones (a heartbeat moves a lease's expiry; an entry that
 /// did not change is not rewritten, so a lock with a long queue does not rewrite it on every command). Both run
 /// only if the state write passed its version check, so the index is exactly what the committed lock states say.
+/// A lock's first write (an insert of its state) skips the delete: nothing of it can be stored yet.
 /// </summary>
 public sealed class PostgresLockOwnerIndex(string connectionString, string serviceId) : ILockOwnerIndex, IPostgresSideWriter, IAsyncDisposable
 {
@@ -20,7 +21,7 @@ public sealed class PostgresLockOwnerIndex(string connectionString, string servi
 
     public bool Accepts(object sideWrite) => sideWrite is LockOwnerRows;
 
-    public IReadOnlyList<string> Statements(object sideWrite, NpgsqlParameterCollection parameters, string onlyIf)
+    public IReadOnlyList<string> Statements(object sideWrite, NpgsqlParameterCollection parameters, string onlyIf, bool firstWrite)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         var rows = (LockOwnerRows)sideWrite;
@@ -29,16 +30,25 @@ public sealed class PostgresLockOwnerIndex(string connectionString, string servi
         var entries = rows.Held.Select(l => (Entry: "held:" + l.LeaseId, l.Owner, Held: true, Payload: JsonSerializer.Serialize(l)))
             .Concat(rows.Waiting.Select(w => (Entry: "wait:" + w.Wait.RequestId, w.Owner, Held: false, Payload: JsonSerializer.Serialize(w.Wait))))
             .ToList();
+        if (firstWrite && entries.Count == 0)
+        {
+            return [];
+        }
+
         var service = P(new NpgsqlParameter<string> { TypedValue = serviceId });
         var key = P(new NpgsqlParameter<string> { TypedValue = rows.Key });
         var ids = P(new NpgsqlParameter<string[]> { TypedValue = [.. entries.Select(e => e.Entry)] });
-        var statements = new List<string>(2)
+        var statements = new List<string>(2);
+        if (!firstWrite)
         {
-            $"""
-             DELETE FROM baton_lock_owner_index
-             WHERE service_id = {service}::text AND lock_key = {key}::text AND NOT (entry = ANY({ids}::text[])) AND {onlyIf}
-             """,
-        };
+            // A lock's first state has no earlier entries to take back: its rows are only ever written beside its state.
+            statements.Add(
+                $"""
+                 DELETE FROM baton_lock_owner_index
+                 WHERE service_id = {service}::text AND lock_key = {key}::text AND NOT (entry = ANY({ids}::text[])) AND {onlyIf}
+                 """);
+        }
+
         if (entries.Count > 0)
         {
             statements.Add(

@@ -18,9 +18,10 @@ public interface IPostgresSideWriter
     /// The statements (INSERT/UPDATE/DELETE, no trailing semicolon) that write <paramref name="sideWrite"/>, each
     /// running only when the SQL condition <paramref name="onlyIf"/> holds. Parameters are positional: a statement
     /// refers to <c>$n</c> where n is the position its value takes when added to <paramref name="parameters"/>, which
-    /// already holds the state write's own parameters.
+    /// already holds the state write's own parameters. <paramref name="firstWrite"/> is true when the state write is an
+    /// insert that succeeds only if no state of the grain is stored: no rows an earlier state wrote can exist then.
     /// </summary>
-    IReadOnlyList<string> Statements(object sideWrite, NpgsqlParameterCollection parameters, string onlyIf);
+    IReadOnlyList<string> Statements(object sideWrite, NpgsqlParameterCollection parameters, string onlyIf, bool firstWrite);
 }
 
 /// <summary>Helpers for <see cref="IPostgresSideWriter.Statements"/>.</summary>

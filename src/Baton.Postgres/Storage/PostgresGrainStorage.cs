@@ -323,7 +323,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
 
         if (write.Side is { } side)
         {
-            alongside.AddRange(side.Writer.Statements(side.Rows, command.Parameters, Written));
+            alongside.AddRange(side.Writer.Statements(side.Rows, command.Parameters, Written, firstWrite: write.Expected is null));
         }
 
         command.CommandText = alongside.Count == 0
