@@ -113,8 +113,9 @@ public sealed class EventOutboxPublisher<TState> where TState : IEventOutboxStat
     }
 
     /// <summary>
-    /// <see cref="WriteAndPublishAsync"/> for a state the storage did not read (<see cref="StateReads.Unread"/>): the
-    /// write succeeds only when nothing is stored. False when a stored state was found instead: nothing was written
+    /// <see cref="WriteAndPublishAsync"/> for a state the storage did not read (<see cref="StateReads.IsUnread"/>): the
+    /// write succeeds only when the guess was what is stored (nothing, or the remembered version). False when another
+    /// stored state was found instead: nothing was written
     /// or published, this activation stays usable, and the grain must read the state and decide again.
     /// </summary>
     public async Task<bool> TryWriteFirstAndPublishAsync()

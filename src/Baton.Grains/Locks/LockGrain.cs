@@ -332,10 +332,11 @@ public sealed class LockGrain(
     /// refusals (not the holder, unknown lease, bad input) are thrown after what advancing time changed was saved.
     /// </summary>
     /// <param name="mayGuess">
-    /// The command may decide on an unread lock (Postgres mode, see <see cref="IReadOnDemand"/>) as if nothing were
-    /// stored for it: an Acquire on a fresh key is then granted with one write and no read. The guess stands only if
-    /// that write finds no stored row; otherwise (or when the guess changed nothing to write) the lock is read and
-    /// the command decided again. Every other command reads an unread lock first.
+    /// The command may decide on an unread lock (Postgres mode, see <see cref="IReadOnDemand"/>) from the storage's
+    /// guess: nothing stored, or the state this silo stored or read lately. An Acquire on a fresh key, or on a key
+    /// this silo last wrote, is then granted with one write and no read. The guess stands only if that write finds
+    /// the guessed row (none, or the remembered version); otherwise (or when the guess changed nothing to write) the
+    /// lock is read and the command decided again. Every other command reads an unread lock first.
     /// </param>
     private async Task<T> RunAsync<T>(Func<LockTable, DateTimeOffset, (T Result, bool Changed)> decide, string? actor, bool mayGuess = false)
     {
@@ -417,7 +418,7 @@ public sealed class LockGrain(
     }
 
     /// <summary>True while the storage has not read this lock (Postgres mode, see <see cref="IReadOnDemand"/>).</summary>
-    private bool Unread => state.Etag == StateReads.Unread;
+    private bool Unread => StateReads.IsUnread(state.Etag);
 
     /// <summary>Writes the state with its events and owner-index rows; false only when <paramref name="firstWrite"/> found a stored state.</summary>
     private async Task<bool> PersistAsync(LockTable table, IReadOnlyList<LockEvent> events, string? actor, DateTimeOffset now, bool firstWrite)

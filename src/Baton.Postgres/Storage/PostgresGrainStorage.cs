@@ -31,10 +31,12 @@ namespace Baton.Postgres.Storage;
 /// <para>Wake times. A state that names when its grain must be woken (<see cref="IHasWakeTime"/>, e.g. a lock's next
 /// expiry) has that time written to the row's <c>wake_at</c> by the same statement (migration 0010);
 /// <see cref="DueAsync"/> lists the grains whose time has passed, for <c>PostgresWakeSweeper</c>.</para>
-/// <para>Reads on demand. A state that is <see cref="IReadOnDemand"/> (a lock) is not read at activation unless this
-/// storage saw its row lately (<see cref="KnownRows"/>): it gets the ETag <see cref="StateReads.Unread"/>, and its
-/// first write is an insert that fails with a conflict when a row exists after all. A lock on a fresh key is granted
-/// with one statement instead of two.</para>
+/// <para>Reads on demand. A state that is <see cref="IReadOnDemand"/> (a lock) is not read at activation. When this
+/// storage wrote or read its row lately (<see cref="RecentRows"/>) the activation gets that state with the ETag
+/// <see cref="StateReads.Remembered"/>, and its next write is an update of the remembered version; otherwise it gets
+/// the default state with the ETag <see cref="StateReads.Unread"/>, and its next write is an insert. Either fails with
+/// a conflict when the guess was wrong (another silo wrote the row since, or a row exists after all). A lock on a
+/// fresh key, or taken again on the silo that last wrote it, is granted with one statement instead of two.</para>
 /// <para>A batch that fails as a whole (a broken connection, a statement error) is retried one write per
 /// transaction (<see cref="GroupCommit{TItem, TResult}"/>), so one bad write cannot fail the writes it shared a batch with.</para>
 /// </remarks>
@@ -43,8 +45,11 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
     /// <summary>The most writes one transaction carries; more wait for the next one.</summary>
     public const int MaxGroup = 256;
 
-    /// <summary>How many rows of <see cref="IReadOnDemand"/> states this storage remembers having seen (see <see cref="KnownRows"/>).</summary>
-    public const int KnownRowsCapacity = 65_536;
+    /// <summary>How many rows of <see cref="IReadOnDemand"/> states this storage remembers (see <see cref="RecentRows"/>).</summary>
+    public const int RecentRowsCapacity = 65_536;
+
+    /// <summary>How many bytes of remembered payload this storage keeps at most (see <see cref="RecentRows"/>).</summary>
+    public const long RecentRowsMaxBytes = 32L * 1024 * 1024;
 
     private readonly string _serviceId;
     private readonly NpgsqlDataSource _dataSource;
@@ -53,7 +58,7 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
     private readonly TimeProvider _time;
     private readonly GroupCommit<PendingWrite, long?> _writes;
     private readonly IReadOnlyList<IPostgresSideWriter> _sideWriters;
-    private readonly KnownRows _known = new(KnownRowsCapacity);
+    private readonly RecentRows _recent = new(RecentRowsCapacity, RecentRowsMaxBytes);
 
     public PostgresGrainStorage(
         string connectionString,
@@ -79,12 +84,24 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
 
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        var onDemand = grainState.State is IReadOnDemand { ReadRequested: var requested } ? (Requested: requested, Known: KnownKey(stateName, grainId)) : default;
-        if (onDemand.Known is not null && !onDemand.Requested && !_known.Contains(onDemand.Known))
+        var recentKey = grainState.State is IReadOnDemand ? RecentKey(stateName, grainId) : null;
+        if (grainState.State is IReadOnDemand { ReadRequested: false })
         {
-            // Not asked for, and no row of it seen lately: the grain may act on the default state and write it first.
-            grainState.ETag = StateReads.Unread;
-            grainState.RecordExists = false;
+            // Not asked for: hand over a guess, which the grain's next write checks (see IReadOnDemand).
+            if (_recent.Get(recentKey!) is { } remembered)
+            {
+                // Bytes this storage wrote or read itself: a fresh copy for this activation.
+                grainState.State = _serializer.Deserialize<T>(remembered.Payload);
+                grainState.ETag = StateReads.Remembered(remembered.Version);
+                grainState.RecordExists = true;
+            }
+            else
+            {
+                grainState.State = Activator.CreateInstance<T>();
+                grainState.ETag = StateReads.Unread;
+                grainState.RecordExists = false;
+            }
+
             return;
         }
 
@@ -100,6 +117,11 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
             grainState.State = Activator.CreateInstance<T>();
             grainState.ETag = null;
             grainState.RecordExists = false;
+            if (recentKey is not null)
+            {
+                _recent.Forget(recentKey);
+            }
+
             return;
         }
 
@@ -117,9 +139,9 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
 
         grainState.ETag = Etag(version);
         grainState.RecordExists = true;
-        if (onDemand.Known is not null)
+        if (recentKey is not null)
         {
-            _known.Add(onDemand.Known);
+            _recent.Set(recentKey, version, payload);
         }
     }
 
@@ -173,8 +195,14 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
             grainState.State is ICarriesSideWrite { SideWrite: { } side } ? (side, WriterOf(side, stateName, grainId)) : null,
             (grainState.State as IHasWakeTime)?.WakeAt);
         var version = await _writes.WriteAsync(write);
+        var recentKey = grainState.State is IReadOnDemand ? RecentKey(stateName, grainId) : null;
         if (version is null)
         {
+            if (recentKey is not null)
+            {
+                _recent.Forget(recentKey);
+            }
+
             throw new InconsistentStateException(
                 $"The state '{stateName}' of {grainId} was changed by another writer (expected version {grainState.ETag ?? "none"}).",
                 storedEtag: null,
@@ -183,9 +211,9 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
 
         grainState.ETag = Etag(version.Value);
         grainState.RecordExists = true;
-        if (grainState.State is IReadOnDemand)
+        if (recentKey is not null)
         {
-            _known.Add(KnownKey(stateName, grainId));
+            _recent.Set(recentKey, version.Value, payload);
         }
 
         if (events.Count > 0)
@@ -197,9 +225,14 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
 
     public async Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
-        if (grainState.ETag == StateReads.Unread)
+        if (StateReads.IsUnread(grainState.ETag))
         {
             throw new InvalidOperationException($"The state '{stateName}' of {grainId} was not read; read it before clearing it.");
+        }
+
+        if (grainState.State is IReadOnDemand)
+        {
+            _recent.Forget(RecentKey(stateName, grainId));
         }
 
         var expected = ParseEtag(grainState.ETag, stateName, grainId);
@@ -246,11 +279,13 @@ public sealed class PostgresGrainStorage : IGrainStorage, IDueWakes, IAsyncDispo
 
     private static string Etag(long version) => version.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    private static string KnownKey(string stateName, GrainId grainId) => $"{stateName}/{grainId}";
+    private static string RecentKey(string stateName, GrainId grainId) => $"{stateName}/{grainId}";
 
-    // A state that was not read is written as a first write: it succeeds only if no row is stored (see IReadOnDemand).
+    // A state that was not read is written as a guess (see IReadOnDemand): a default state succeeds only if no row is
+    // stored, a remembered one only if the row is still at the remembered version.
     private static long? ParseEtag(string? etag, string stateName, GrainId grainId) =>
         etag is null or StateReads.Unread ? null
+        : StateReads.RememberedVersion(etag) is { } remembered ? remembered
         : long.TryParse(etag, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) ? version
         : throw new InconsistentStateException($"The state '{stateName}' of {grainId} carries etag '{etag}', which this storage did not issue.", storedEtag: null, currentEtag: etag);
 

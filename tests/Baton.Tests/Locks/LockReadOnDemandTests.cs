@@ -47,7 +47,7 @@ public sealed class LockReadOnDemandTests(PostgresFixture postgres)
         unseen.State!.Outbox.Append(EventNamespaces.Locks, "lock.acquired", "res:on-demand", "bob", "{\"owner\":\"bob\"}", DateTimeOffset.UtcNow);
         await Assert.ThrowsAsync<InconsistentStateException>(() => other.WriteStateAsync("lock", grain, unseen));
 
-        // Asked to read, it reads what is stored; the storage that wrote the row reads it at activation unasked.
+        // Asked to read, it reads what is stored; the storage that wrote the row hands over what it wrote, unread.
         unseen.State.ReadRequested = true;
         await other.ReadStateAsync("lock", grain, unseen);
         var known = new GrainState<LockGrainState>(new LockGrainState());
@@ -59,10 +59,68 @@ public sealed class LockReadOnDemandTests(PostgresFixture postgres)
         Assert.Equal(0, unseenHolders);
         Assert.Equal("1", unseen.ETag);
         Assert.Equal("alice", Assert.Single(unseen.State!.Lock.Holders).Lease.Owner);
-        Assert.Equal("1", known.ETag);
+        Assert.Equal(StateReads.Remembered(1), known.ETag);
+        Assert.True(StateReads.IsUnread(known.ETag));
         Assert.Equal("alice", Assert.Single(known.State!.Lock.Holders).Lease.Owner);
         Assert.Equal(1L, await ScalarAsync(database, "SELECT version FROM baton_grain_state"));
         Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM baton_event_log WHERE actor = 'bob'"));
+    }
+
+    [Fact]
+    public async Task A_remembered_state_is_a_guess_its_write_fails_once_another_storage_wrote_the_row_and_a_read_gives_the_truth()
+    {
+        var database = await postgres.CreateDatabaseAsync();
+        await PostgresSchema.MigrateAsync(database, NullLogger.Instance);
+        var grain = GrainId.Create("lock", Requests.Key("on-demand"));
+        await using var first = Storage(database);
+        await using var second = Storage(database);
+
+        // The first silo writes version 1 (alice, token 1) and remembers it.
+        var written = new GrainState<LockGrainState>(new LockGrainState());
+        await first.ReadStateAsync("lock", grain, written);
+        Hold(written.State!, "alice", token: 1);
+        await first.WriteStateAsync("lock", grain, written);
+
+        // The second silo reads it and writes version 2: alice released, bob holds with token 2.
+        var moved = new GrainState<LockGrainState>(new LockGrainState { ReadRequested = true });
+        await second.ReadStateAsync("lock", grain, moved);
+        new LockTable("res:on-demand", moved.State!.Lock).Release(moved.State.Lock.Holders[0].Lease.LeaseId, "alice", null, DateTimeOffset.UtcNow);
+        Hold(moved.State, "bob", token: 2);
+        await second.WriteStateAsync("lock", grain, moved);
+
+        // The first silo's guess is its version 1: a write from it fails, with no event and no owner-index row.
+        var stale = new GrainState<LockGrainState>(new LockGrainState());
+        await first.ReadStateAsync("lock", grain, stale);
+        var staleEtag = stale.ETag;
+        var staleOwner = stale.State!.Lock.Holders[0].Lease.Owner;
+        stale.State.Lock.Holders.Clear();
+        Hold(stale.State, "carol", token: 2);
+        stale.State.Outbox.Append(EventNamespaces.Locks, "lock.acquired", "res:on-demand", "carol", "{\"owner\":\"carol\"}", DateTimeOffset.UtcNow);
+        await Assert.ThrowsAsync<InconsistentStateException>(() => first.WriteStateAsync("lock", grain, stale));
+
+        // After the failed write it guesses nothing (the default, unread); asked to read, it reads version 2.
+        var after = new GrainState<LockGrainState>(new LockGrainState());
+        await first.ReadStateAsync("lock", grain, after);
+        var afterEtag = after.ETag;
+        after.State!.ReadRequested = true;
+        await first.ReadStateAsync("lock", grain, after);
+
+        // Having read version 2 it remembers version 2, and a write from that guess lands as version 3.
+        var current = new GrainState<LockGrainState>(new LockGrainState());
+        await first.ReadStateAsync("lock", grain, current);
+        var currentEtag = current.ETag;
+        new LockTable("res:on-demand", current.State!.Lock).Release(current.State.Lock.Holders[0].Lease.LeaseId, "bob", null, DateTimeOffset.UtcNow);
+        await first.WriteStateAsync("lock", grain, current);
+
+        Assert.Equal(StateReads.Remembered(1), staleEtag);
+        Assert.Equal("alice", staleOwner);
+        Assert.Equal(StateReads.Unread, afterEtag);
+        Assert.Equal("2", after.ETag);
+        Assert.Equal("bob", Assert.Single(after.State.Lock.Holders).Lease.Owner);
+        Assert.Equal(StateReads.Remembered(2), currentEtag);
+        Assert.Equal("3", current.ETag);
+        Assert.Equal(3L, await ScalarAsync(database, "SELECT version FROM baton_grain_state"));
+        Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM baton_event_log WHERE actor = 'carol'"));
     }
 
     [Fact]
