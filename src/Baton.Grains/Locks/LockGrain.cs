@@ -356,6 +356,7 @@ public sealed class LockGrain(
 
                 var table = _table!;
                 var now = time.GetUtcNow();
+                var replacedHadEntries = state.State.Lock.Holders.Count > 0 || state.State.Lock.Waiters.Count > 0;
                 T result = default!;
                 var changed = false;
                 ExceptionDispatchInfo? refusal = null;
@@ -390,7 +391,7 @@ public sealed class LockGrain(
                     bool written;
                     try
                     {
-                        written = await PersistAsync(table, events, actor, now, guessing);
+                        written = await PersistAsync(table, events, actor, now, guessing, replacedHadEntries);
                     }
                     finally
                     {
@@ -420,8 +421,11 @@ public sealed class LockGrain(
     /// <summary>True while the storage has not read this lock (Postgres mode, see <see cref="IReadOnDemand"/>).</summary>
     private bool Unread => StateReads.IsUnread(state.Etag);
 
-    /// <summary>Writes the state with its events and owner-index rows; false only when <paramref name="firstWrite"/> found a stored state.</summary>
-    private async Task<bool> PersistAsync(LockTable table, IReadOnlyList<LockEvent> events, string? actor, DateTimeOffset now, bool firstWrite)
+    /// <summary>
+    /// Writes the state with its events and owner-index rows; false only when <paramref name="firstWrite"/> found a stored
+    /// state other than the guess. <paramref name="replacedHadEntries"/>: whether the state before this command had a holder or a waiter.
+    /// </summary>
+    private async Task<bool> PersistAsync(LockTable table, IReadOnlyList<LockEvent> events, string? actor, DateTimeOffset now, bool firstWrite, bool replacedHadEntries)
     {
         foreach (var e in events)
         {
@@ -436,7 +440,7 @@ public sealed class LockGrain(
 
         // Postgres mode: the owner index is this lock's rows, written by the same statement as its state.
         _ownerIndex ??= ServiceProvider.GetService<Owners.ILockOwnerIndex>() is not null;
-        state.State.SideWrite = _ownerIndex == true ? Owners.LockOwnerRows.Of(table.Key, state.State.Lock) : null;
+        state.State.SideWrite = _ownerIndex == true ? Owners.LockOwnerRows.Of(table.Key, state.State.Lock, replacedHadEntries) : null;
         try
         {
             if (firstWrite)

@@ -18,8 +18,15 @@ public interface ILockOwnerIndex
 /// <summary>One lock's entries of the owner index, written beside its state (a side write): its holders' leases and its queued requests.</summary>
 public sealed record LockOwnerRows(string Key, IReadOnlyList<LockLease> Held, IReadOnlyList<(string Owner, OwnerWait Wait)> Waiting)
 {
+    /// <summary>
+    /// False when the state this write replaces had no holder and no waiter, so no row of this lock is stored and
+    /// none has to be taken back (the write's version check makes sure it replaces exactly that state). True, the
+    /// safe default, when it had some or is not known.
+    /// </summary>
+    public bool ReplacedHadEntries { get; init; } = true;
+
     /// <summary>The rows of <paramref name="state"/>, the lock keyed <paramref name="key"/>.</summary>
-    public static LockOwnerRows Of(string key, LockState state)
+    public static LockOwnerRows Of(string key, LockState state, bool replacedHadEntries = true)
     {
         ArgumentNullException.ThrowIfNull(state);
         return new LockOwnerRows(
@@ -33,7 +40,10 @@ public sealed record LockOwnerRows(string Key, IReadOnlyList<LockLease> Held, IR
                 Priority = w.Priority,
                 EnqueuedAt = w.EnqueuedAt,
                 Deadline = w.Deadline,
-            }))]);
+            }))])
+        {
+            ReplacedHadEntries = replacedHadEntries,
+        };
     }
 
     /// <summary>The owner's view, in the order <see cref="OwnerGrain"/> lists them.</summary>

@@ -13,7 +13,9 @@ namespace Baton.Postgres.Locks;
 /// delete the lock's entries that are gone, upsert the current ones (a heartbeat moves a lease's expiry; an entry that
 /// did not change is not rewritten, so a lock with a long queue does not rewrite it on every command). Both run
 /// only if the state write passed its version check, so the index is exactly what the committed lock states say.
-/// A lock's first write (an insert of its state) skips the delete: nothing of it can be stored yet.
+/// The delete is skipped when nothing of the lock can be stored: for its first write (an insert of its state), and for
+/// a write replacing a state that had no holder and no waiter (<see cref="LockOwnerRows.ReplacedHadEntries"/>),
+/// such as a grant on an idle lock. Rows are only ever written beside their state, so that state left none.
 /// </summary>
 public sealed class PostgresLockOwnerIndex(string connectionString, string serviceId) : ILockOwnerIndex, IPostgresSideWriter, IAsyncDisposable
 {
@@ -30,7 +32,9 @@ public sealed class PostgresLockOwnerIndex(string connectionString, string servi
         var entries = rows.Held.Select(l => (Entry: "held:" + l.LeaseId, l.Owner, Held: true, Payload: JsonSerializer.Serialize(l)))
             .Concat(rows.Waiting.Select(w => (Entry: "wait:" + w.Wait.RequestId, w.Owner, Held: false, Payload: JsonSerializer.Serialize(w.Wait))))
             .ToList();
-        if (firstWrite && entries.Count == 0)
+        // A lock's first state, or one replacing a state without entries, has no stored rows to take back.
+        var takeBack = !firstWrite && rows.ReplacedHadEntries;
+        if (!takeBack && entries.Count == 0)
         {
             return [];
         }
@@ -39,9 +43,8 @@ public sealed class PostgresLockOwnerIndex(string connectionString, string servi
         var key = P(new NpgsqlParameter<string> { TypedValue = rows.Key });
         var ids = P(new NpgsqlParameter<string[]> { TypedValue = [.. entries.Select(e => e.Entry)] });
         var statements = new List<string>(2);
-        if (!firstWrite)
+        if (takeBack)
         {
-            // A lock's first state has no earlier entries to take back: its rows are only ever written beside its state.
             statements.Add(
                 $"""
                  DELETE FROM baton_lock_owner_index
