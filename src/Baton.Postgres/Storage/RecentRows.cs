@@ -16,18 +16,6 @@ internal sealed class RecentRows(int capacity, long maxBytes)
     private readonly LinkedList<Entry> _order = new();
     private long _bytes;
 
-    /// <summary>How many rows are remembered.</summary>
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _rows.Count;
-            }
-        }
-    }
-
     /// <summary>The version and payload remembered for <paramref name="key"/>, or null.</summary>
     public (long Version, byte[] Payload)? Get(string key)
     {
