@@ -147,6 +147,7 @@ public static class SiloBuilderExtensions
                 o.BatchSize = options.Streams.BatchSize;
                 o.PollInterval = options.Streams.PollInterval;
                 o.RedeliveryDelay = options.Streams.RedeliveryDelay;
+                o.CursorInterval = options.Streams.CursorInterval;
                 o.RetentionSweepInterval = options.Streams.RetentionSweepInterval;
             });
             silo.AddBatonPostgresEntities(connectionString);

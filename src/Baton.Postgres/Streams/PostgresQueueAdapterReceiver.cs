@@ -7,7 +7,8 @@ namespace Baton.Postgres.Streams;
 /// <summary>
 /// Reads one stream queue for the pulling agent that owns it: holds the queue's lease, reads the queue's events
 /// from the event log in position order, and moves the queue's cursor past events once Orleans reported them
-/// delivered to every subscriber. A failed delivery is handed out again after
+/// delivered to every subscriber (in memory at once, in the database at most every
+/// <see cref="PostgresStreamOptions.CursorInterval"/>). A failed delivery is handed out again after
 /// <see cref="PostgresStreamOptions.RedeliveryDelay"/>, up to <see cref="PostgresStreamOptions.MaxAttempts"/>
 /// hand-outs, then copied to the dead-letter table with the reason and passed.
 /// </summary>
@@ -43,6 +44,9 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
     private long _committed;
     private long _lastHandout;
     private int _generation;
+
+    // When a delivery may write the cursor again (PostgresStreamOptions.CursorInterval after the last write).
+    private DateTimeOffset _nextCursorWrite;
 
     private bool _leased;
     private DateTimeOffset _renewAt;
@@ -176,6 +180,12 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
             }
         }
 
+        if (_time.GetUtcNow() < _nextCursorWrite)
+        {
+            // Written soon enough: by a later delivery, the renewal loop or shutdown.
+            return;
+        }
+
         await AdvanceAsync(cancellationToken);
     }
 
@@ -246,6 +256,7 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
             }
 
             generation = _generation;
+            _nextCursorWrite = _time.GetUtcNow() + _options.CursorInterval;
         }
 
         if (await _cursor.AdvanceAsync(_queue, Owner, through, cancellationToken))
@@ -328,6 +339,9 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
                 try
                 {
                     await EnsureLeaseAsync(cancellationToken);
+
+                    // Deliveries write the cursor at most every CursorInterval; this writes what the last ones left.
+                    await AdvanceAsync(cancellationToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -362,7 +376,7 @@ public sealed partial class PostgresQueueAdapterReceiver : IQueueAdapterReceiver
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease of stream queue {Queue} failed; retrying.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing the lease or writing the cursor of stream queue {Queue} failed; retrying.")]
     private partial void LogRenewalFailed(Exception exception, int queue);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream queue {Queue}: the lease of reader {Owner} lapsed and another reader took the queue.")]

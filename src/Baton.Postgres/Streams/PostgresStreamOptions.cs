@@ -41,6 +41,15 @@ public sealed class PostgresStreamOptions
     /// <summary>How long an event whose delivery failed waits before it is handed out again.</summary>
     public TimeSpan RedeliveryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How often, at most, a reader writes its queue's cursor while events are being delivered. Delivery moves the
+    /// cursor in memory at once; the write follows with the next delivery after this much time, or with the lease
+    /// renewal loop (every sixth of <see cref="Lease"/>) when deliveries stop, and on shutdown. A reader that dies
+    /// leaves the cursor up to about this much behind, and the next reader hands those events out again (delivery
+    /// is at least once either way). Zero writes the cursor after every delivery: one UPDATE per batch read.
+    /// </summary>
+    public TimeSpan CursorInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How often each reader deletes the dead letters of its queue that outlived <see cref="Retention"/>.</summary>
     public TimeSpan RetentionSweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -91,6 +100,11 @@ public sealed class PostgresStreamOptions
         if (RedeliveryDelay < TimeSpan.Zero)
         {
             problems.Add($"Baton:Streams:RedeliveryDelay must not be negative (was {RedeliveryDelay}).");
+        }
+
+        if (CursorInterval < TimeSpan.Zero || CursorInterval >= Lease)
+        {
+            problems.Add($"Baton:Streams:CursorInterval must be at least zero and shorter than Baton:Streams:Lease ({Lease}) (was {CursorInterval}).");
         }
 
         if (RetentionSweepInterval <= TimeSpan.Zero)

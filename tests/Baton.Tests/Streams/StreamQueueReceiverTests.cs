@@ -123,7 +123,7 @@ public sealed class StreamQueueReceiverTests(PostgresFixture postgres)
     [Fact]
     public async Task Delivered_events_move_the_cursor_and_an_undelivered_one_holds_it()
     {
-        await using var bench = await QueueBench.StartAsync(postgres);
+        await using var bench = await QueueBench.StartAsync(postgres, o => o.CursorInterval = TimeSpan.Zero);
         var a = bench.StreamOn(0, "a");
         for (var i = 0; i < 4; i++)
         {
@@ -239,6 +239,47 @@ public sealed class StreamQueueReceiverTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Deliveries_write_the_cursor_at_most_once_per_interval_and_the_renewal_loop_writes_what_they_left()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var bench = await QueueBench.StartAsync(postgres, o =>
+        {
+            o.Lease = TimeSpan.FromSeconds(6);
+            o.CursorInterval = TimeSpan.FromSeconds(2);
+        }, clock);
+        var a = bench.StreamOn(0, "a");
+        await bench.PublishAsync(a, 4);
+        var reader = bench.Receiver(0);
+        var events = (await reader.GetQueueMessagesAsync(100, CancellationToken.None)).Cast<PostgresBatchContainer>().ToList();
+
+        // (The renewal loop is not started yet.) The first delivery writes at once; the next within the interval only moves the cursor in memory.
+        await reader.MessagesDeliveredAsync([events[0]], CancellationToken.None);
+        Assert.Equal(events[0].Position, await bench.Factory.Cursor.DeliveredThroughAsync(0));
+        await reader.MessagesDeliveredAsync([events[1]], CancellationToken.None);
+        Assert.Equal(events[0].Position, await bench.Factory.Cursor.DeliveredThroughAsync(0));
+
+        // A delivery after the interval writes everything delivered so far.
+        clock.Advance(TimeSpan.FromSeconds(0.9));
+        await reader.MessagesDeliveredAsync([events[2]], CancellationToken.None);
+        Assert.Equal(events[0].Position, await bench.Factory.Cursor.DeliveredThroughAsync(0));
+        clock.Advance(TimeSpan.FromSeconds(0.9));
+        Assert.Equal(events[0].Position, await bench.Factory.Cursor.DeliveredThroughAsync(0));
+        clock.Advance(TimeSpan.FromSeconds(0.3));
+        await reader.MessagesDeliveredAsync([events[3]], CancellationToken.None);
+        Assert.Equal(events[3].Position, await bench.Factory.Cursor.DeliveredThroughAsync(0));
+
+        // When deliveries stop inside the interval, the renewal loop (every sixth of the lease) writes the rest.
+        await reader.Initialize(TimeSpan.FromSeconds(5));
+        await bench.PublishAsync(a, 1);
+        var last = Assert.IsType<PostgresBatchContainer>(Assert.Single(await reader.GetQueueMessagesAsync(100, CancellationToken.None)));
+        await reader.MessagesDeliveredAsync([last], CancellationToken.None);
+        Assert.Equal(events[3].Position, await bench.Factory.Cursor.DeliveredThroughAsync(0));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(last.Position, await Events.Poll.Until(() => bench.Factory.Cursor.DeliveredThroughAsync(0), v => v == last.Position, TimeSpan.FromSeconds(10)));
+        await reader.Shutdown(TimeSpan.FromSeconds(5), CancellationToken.None);
+    }
+
+    [Fact]
     public async Task A_failed_delivery_is_handed_out_again_until_its_last_attempt_then_dead_lettered_with_the_reason()
     {
         await using var bench = await QueueBench.StartAsync(postgres, o =>
@@ -277,7 +318,7 @@ public sealed class StreamQueueReceiverTests(PostgresFixture postgres)
     [Fact]
     public void Options_with_bad_values_are_refused_with_every_problem_named()
     {
-        var options = new PostgresStreamOptions { Queues = 0, MaxAttempts = 0, Lease = TimeSpan.Zero, BatchSize = 0, ConnectionString = "" };
+        var options = new PostgresStreamOptions { Queues = 0, MaxAttempts = 0, Lease = TimeSpan.Zero, BatchSize = 0, CursorInterval = TimeSpan.FromSeconds(-1), ConnectionString = "" };
 
         var problems = options.Problems();
 
@@ -285,6 +326,7 @@ public sealed class StreamQueueReceiverTests(PostgresFixture postgres)
         Assert.Contains(problems, p => p.Contains("MaxAttempts"));
         Assert.Contains(problems, p => p.Contains("Lease"));
         Assert.Contains(problems, p => p.Contains("BatchSize"));
+        Assert.Contains(problems, p => p.Contains("CursorInterval"));
         Assert.Contains(problems, p => p.Contains("connection string"));
         Assert.Throws<ArgumentException>(options.Validate);
         Assert.Empty(new PostgresStreamOptions { ConnectionString = "Host=x" }.Problems());
